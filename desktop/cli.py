@@ -1,0 +1,169 @@
+"""The command line: ``claimlog [--db PATH]`` opens the window; subcommands work without Qt.
+
+Exit codes (also in ``--help``):
+  0  success (for ``check``: the database is healthy)
+  1  the operation failed, or ``check`` found problems
+  2  the command line itself is wrong
+  3  the database cannot be opened (not a Claimlog file, damaged, newer, locked)
+  4  an input file was rejected (nothing was imported)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desktop import __version__
+from desktop.errors import ClaimlogError, DatabaseOpenError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE, EXIT_REJECTED = 0, 1, 2, 3, 4
+
+EPILOG = """exit codes:
+  0  success (check: the database is healthy)
+  1  the operation failed, or check found problems
+  2  the command line is wrong
+  3  the database cannot be opened (not a Claimlog file, damaged, newer, locked)
+  4  an input file was rejected; nothing was imported
+"""
+
+# Subcommand modules register themselves here: name -> (module, function).
+COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+        if w < 200 or h < 150 or w > 10000 or h > 10000:
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size like 1280x800") from None
+    return w, h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="claimlog",
+        description="Claimlog: log claims, link sources, track verdicts; fully offline.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"Claimlog {__version__}")
+    parser.add_argument("--db", type=Path, help="database file (default: the one in your user data folder)")
+    parser.add_argument("--screenshot", type=Path, metavar="OUT.png",
+                        help="render the main window to a PNG and exit")
+    parser.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size for --screenshot")
+    parser.add_argument("--search", default="", metavar="TEXT", help="search to apply (with --screenshot)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="fill a database with original sample claims and sources")
+    demo.add_argument("--db", type=Path, required=True)
+    demo.add_argument("--claims", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=1)
+
+    check = sub.add_parser("check", help="check integrity and Claimlog's invariants; exit 0 when healthy")
+    check.add_argument("--db", type=Path, required=True)
+
+    backup = sub.add_parser("backup", help="write a verified online backup (owner-only)")
+    backup.add_argument("--db", type=Path, required=True)
+    backup.add_argument("--out", type=Path, help="backup file (default: beside the database, dated)")
+
+    for name, (module, _func) in COMMANDS.items():
+        __import__(module, fromlist=["add_arguments"]).add_arguments(sub)
+    return parser
+
+
+def _err(message: str) -> None:
+    print(f"claimlog: {message}", file=sys.stderr)
+
+
+def cmd_check(args) -> int:
+    from desktop import db as dbmod
+    from desktop.checks import check_database
+
+    dbmod.inspect_file(args.db)  # refuses foreign files before anything touches them
+    if not args.db.exists():
+        raise DatabaseOpenError(args.db, "does not exist.", "io")
+    database = dbmod.connect(args.db, readonly=True)
+    try:
+        database.connect()
+        problems = check_database(database)
+        count = database.execute_sql("SELECT count(*) FROM claim").fetchone()[0]
+    except Exception as exc:
+        cause = dbmod._sqlite_cause(exc)
+        if cause is None:
+            raise
+        raise dbmod._open_error(args.db, cause) from None
+    finally:
+        database.close()
+    if problems:
+        _err(f"{args.db}: {len(problems)} problem(s) found:")
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{args.db}: healthy ({count:,} claims).")
+    return EXIT_OK
+
+
+def cmd_backup(args) -> int:
+    from datetime import datetime
+
+    from desktop import db as dbmod
+
+    dbmod.inspect_file(args.db)
+    if not args.db.exists():
+        raise DatabaseOpenError(args.db, "does not exist.", "io")
+    out = args.out or dbmod.backups_folder(args.db) / f"{args.db.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
+    database = dbmod.connect(args.db, readonly=True)
+    try:
+        database.connect()
+        dbmod.backup_database(database, out)
+    finally:
+        database.close()
+    print(f"Backup written to {out} ({out.stat().st_size:,} bytes, verified).")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from desktop import db as dbmod
+    from desktop.demo import generate
+
+    if args.claims < 0:
+        _err("--claims must be 0 or more")
+        return EXIT_USAGE
+    database = dbmod.open_database(args.db)
+    try:
+        generate(args.claims, seed=args.seed, progress=_stderr_progress)
+    finally:
+        dbmod.close_database(database)
+    print(f"{args.db}: {args.claims:,} demo claims added.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _stderr_progress(done: int, total: int) -> bool:
+    print(f"\r  {done:,} / {total:,} claims", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    return True
+
+
+BUILTIN = {"check": cmd_check, "backup": cmd_backup, "demo": cmd_demo}
+
+
+def run(args) -> int:
+    """Run a subcommand; every failure becomes one line on stderr and an exit code."""
+    try:
+        if args.command in BUILTIN:
+            return BUILTIN[args.command](args)
+        module, func = COMMANDS[args.command]
+        return getattr(__import__(module, fromlist=[func]), func)(args)
+    except DatabaseOpenError as exc:
+        _err(str(exc))
+        return EXIT_DATABASE
+    except ClaimlogError as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _err("interrupted; nothing half-written was kept.")
+        return EXIT_FAILED
+    except OSError as exc:
+        _err(f"{exc.filename or ''}: {exc.strerror or exc}")
+        return EXIT_FAILED

@@ -1,0 +1,361 @@
+"""Opening, checking, migrating and backing up a Claimlog database file.
+
+Nothing here writes to a file before it has been recognised: the 16-byte
+SQLite header, then ``application_id`` and ``user_version`` read through a
+read-only connection. A file that is not SQLite, belongs to another
+application, or was written by a newer Claimlog is refused with
+``DatabaseOpenError`` and left byte-for-byte untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import platformdirs
+from peewee import SqliteDatabase
+from playhouse.migrations import Runner
+
+from desktop.errors import DatabaseOpenError, StorageError
+from desktop.models import database
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Claimlog"
+APPLICATION_ID = 0x436C4C67  # "ClLg"
+SQLITE_HEADER = b"SQLite format 3\x00"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_S = 10.0
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": 2,  # FULL: hand-entered work survives power loss
+    "foreign_keys": 1,
+    "cache_size": -64_000,  # 64 MB page cache
+    "temp_store": 2,  # memory
+}
+
+
+def default_database_path() -> Path:
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / "claimlog.db"
+
+
+def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, str]]:
+    found = []
+    for path in sorted(directory.glob("[0-9]*.py")):
+        match = re.match(r"\d+", path.stem)
+        found.append((int(match.group()), path.stem))
+    return sorted(found)
+
+
+def latest_schema_version(directory: Path = MIGRATIONS_DIR) -> int:
+    files = migration_files(directory)
+    return files[-1][0] if files else 0
+
+
+@dataclass
+class FileInfo:
+    exists: bool
+    empty: bool  # no tables yet: a new file we may initialise
+    application_id: int = 0
+    user_version: int = 0
+    wal_left_over: bool = False  # a non-empty -wal: the last session did not close cleanly
+
+
+def _ro_uri(path: Path) -> str:
+    return "file:" + quote(str(path.resolve())) + "?mode=ro"
+
+
+def inspect_file(path: Path) -> FileInfo:
+    """Recognise ``path`` without writing to it; raise DatabaseOpenError if unusable."""
+    path = Path(path)
+    if not path.exists():
+        return FileInfo(exists=False, empty=True)
+    if path.is_dir():
+        raise DatabaseOpenError(path, "is a folder, not a database file.", "not_sqlite")
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise DatabaseOpenError(path, f"cannot be read ({exc.strerror}).", "io") from None
+    wal = Path(str(path) + "-wal")
+    wal_left_over = wal.exists() and wal.stat().st_size > 0
+    if len(header) == 0:
+        return FileInfo(exists=True, empty=True, wal_left_over=wal_left_over)
+    if not header.startswith(SQLITE_HEADER):
+        raise DatabaseOpenError(path, "is not a Claimlog database (it is not an SQLite file at all).", "not_sqlite")
+    if len(header) < 100:
+        raise DatabaseOpenError(path, "is damaged: the SQLite header is truncated.", "corrupt")
+    try:
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _open_error(path, exc) from None
+    info = FileInfo(True, tables == 0, app_id, version, wal_left_over)
+    if not info.empty and app_id != APPLICATION_ID:
+        raise DatabaseOpenError(
+            path, "is an SQLite database of another application, not a Claimlog database.", "foreign"
+        )
+    latest = latest_schema_version()
+    if version > latest:
+        raise DatabaseOpenError(
+            path,
+            f"was written by a newer Claimlog (schema version {version}); this Claimlog "
+            f"understands schema versions up to {latest}. Update Claimlog to open it.",
+            "newer",
+        )
+    return info
+
+
+def _open_error(path: Path, exc: sqlite3.Error) -> DatabaseOpenError:
+    name = getattr(exc, "sqlite_errorname", "")
+    if name in ("SQLITE_NOTADB",):
+        return DatabaseOpenError(path, "is not a database, or it is encrypted or badly damaged.", "corrupt")
+    if name.startswith("SQLITE_CORRUPT"):
+        return DatabaseOpenError(path, "is damaged (SQLite reports corruption). Restore a backup.", "corrupt")
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
+        return DatabaseOpenError(path, "is busy: another program holds a lock on it.", "locked")
+    if name.startswith("SQLITE_CANTOPEN"):
+        return DatabaseOpenError(path, "cannot be opened (check that the folder exists and is readable).", "io")
+    if name.startswith("SQLITE_IOERR"):
+        return DatabaseOpenError(path, "could not be read: the disk reported an input/output error.", "io")
+    return DatabaseOpenError(path, f"cannot be opened: {exc}.", "other")
+
+
+def _create_private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+def connect(path: Path, *, readonly: bool = False) -> SqliteDatabase:
+    """A Peewee database for ``path`` with our pragmas (not yet bound to the proxy)."""
+    pragmas = dict(PRAGMAS)
+    if readonly:
+        pragmas.pop("journal_mode")
+        db = SqliteDatabase(_ro_uri(path), uri=True, pragmas=pragmas, timeout=BUSY_TIMEOUT_S)
+    else:
+        # lock_type: every transaction starts BEGIN IMMEDIATE, so a read that
+        # turns into a write never fails half-way with a busy snapshot.
+        db = SqliteDatabase(str(path), pragmas=pragmas, timeout=BUSY_TIMEOUT_S, lock_type="IMMEDIATE")
+    db.readonly = readonly
+    db.path = Path(path)
+    return db
+
+
+def verify_pragmas(db: SqliteDatabase, readonly: bool = False) -> dict:
+    """Read the pragmas back; raise if SQLite did not accept them."""
+    found = {
+        "journal_mode": db.execute_sql("PRAGMA journal_mode").fetchone()[0],
+        "synchronous": db.execute_sql("PRAGMA synchronous").fetchone()[0],
+        "foreign_keys": db.execute_sql("PRAGMA foreign_keys").fetchone()[0],
+        "busy_timeout": db.execute_sql("PRAGMA busy_timeout").fetchone()[0],
+    }
+    expected = {"synchronous": 2, "foreign_keys": 1}
+    if not readonly:
+        expected["journal_mode"] = "wal"
+    for key, value in expected.items():
+        if found[key] != value:
+            raise DatabaseOpenError(db.database, f"SQLite refused PRAGMA {key}={value} (got {found[key]}).", "io")
+    if found["busy_timeout"] <= 0:
+        raise DatabaseOpenError(db.database, "SQLite refused the busy timeout.", "io")
+    return found
+
+
+class _StampingRunner(Runner):
+    """playhouse's runner, also setting PRAGMA user_version in each migration's transaction."""
+
+    def _run(self, name, module, direction, fake=False):
+        with self.migrator.migration_context(getattr(module, "atomic", True)):
+            getattr(module, direction)(self.migrator, self.database)
+            if direction != "up":
+                raise NotImplementedError("Claimlog migrations only go forward")
+            self.History.create(name=name)
+            version = int(re.match(r"\d+", name).group())
+            self.database.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.database.execute_sql(f"PRAGMA user_version = {version}")
+
+
+def pending_migrations(db: SqliteDatabase, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    runner = _StampingRunner(db, str(directory))
+    return [m.name for m in runner.status() if m.path is not None and not m.applied]
+
+
+def migrate(db: SqliteDatabase, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply pending migrations, each in one transaction; return their names."""
+    return _StampingRunner(db, str(directory)).up()
+
+
+def open_database(
+    path: str | os.PathLike,
+    *,
+    readonly: bool = False,
+    create: bool = True,
+    migrations_dir: Path = MIGRATIONS_DIR,
+    backup_dir: Path | None = None,
+) -> SqliteDatabase:
+    """Open (creating if needed), check, migrate and bind ``database`` to ``path``.
+
+    Before a migration of a database that holds data, an online backup is
+    written to ``backup_dir`` (default: ``<file>.backups`` beside it).
+    """
+    path = Path(path)
+    info = inspect_file(path)
+    if not info.exists:
+        if readonly or not create:
+            raise DatabaseOpenError(path, "does not exist.", "io")
+        try:
+            _create_private_file(path)
+        except OSError as exc:
+            raise DatabaseOpenError(path, f"cannot be created ({exc.strerror}).", "io") from None
+    db = connect(path, readonly=readonly)
+    try:
+        db.connect()
+        verify_pragmas(db, readonly=readonly)
+        pending = pending_migrations(db, migrations_dir)
+        if pending and readonly:
+            raise DatabaseOpenError(path, "needs a schema upgrade, which cannot be done read-only.", "readonly")
+        if pending:
+            if not info.empty:
+                target_dir = backup_dir or backups_folder(path)
+                backup_database(db, target_dir / f"{path.stem}-before-{pending[0]}.db")
+            _StampingRunner(db, str(migrations_dir)).up()
+    except sqlite3.Error as exc:  # raw sqlite errors from peewee internals
+        db.close()
+        raise _open_error(path, exc) from None
+    except DatabaseOpenError:
+        db.close()
+        raise
+    except Exception as exc:
+        db.close()
+        cause = _sqlite_cause(exc)
+        if cause is not None:
+            raise _open_error(path, cause) from None
+        raise
+    database.initialize(db)
+    return db
+
+
+def close_database(db: SqliteDatabase | None = None) -> None:
+    """Checkpoint the WAL into the main file and close (clean exit)."""
+    db = db or database.obj
+    if db is None:
+        return
+    try:
+        if not db.is_closed() and not getattr(db, "readonly", False):
+            db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception:  # a checkpoint that cannot run now is done at next open
+        log.warning("WAL checkpoint on close failed", exc_info=True)
+    db.close()
+
+
+def _sqlite_cause(exc: BaseException) -> sqlite3.Error | None:
+    """The sqlite3 exception behind a Peewee one, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, sqlite3.Error):
+            return exc
+        for arg in getattr(exc, "args", ()):
+            if isinstance(arg, sqlite3.Error):
+                return arg
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+STORAGE_MESSAGES = {
+    "SQLITE_FULL": "The disk is full; the change was not saved. Free some space and try again.",
+    "SQLITE_IOERR": "The disk reported an input/output error; the change was not saved.",
+    "SQLITE_READONLY": "The database is read-only; the change was not saved.",
+    "SQLITE_BUSY": "The database is busy in another program; the change was not saved. Try again.",
+    "SQLITE_LOCKED": "The database is locked; the change was not saved. Try again.",
+    "SQLITE_CORRUPT": "The database is damaged; the change was not saved. Restore a backup.",
+    "SQLITE_NOTADB": "The file is no longer a database; the change was not saved.",
+}
+
+
+def storage_error(exc: BaseException) -> StorageError | None:
+    """Translate an SQLite failure (by its error code, not its text) for a person."""
+    cause = _sqlite_cause(exc)
+    if cause is None:
+        return None
+    name = getattr(cause, "sqlite_errorname", "") or ""
+    for prefix, message in STORAGE_MESSAGES.items():
+        if name.startswith(prefix):
+            return StorageError(message, name)
+    return None
+
+
+def backups_folder(db_path: Path) -> Path:
+    return Path(str(db_path) + ".backups")
+
+
+def backup_database(db: SqliteDatabase, out: str | os.PathLike) -> Path:
+    """Consistent online backup of ``db`` to ``out``: temp file, verify, fsync, rename.
+
+    A failed backup never replaces an existing file at ``out``.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".backup-", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    os.chmod(tmp_name, 0o600)
+    tmp = Path(tmp_name)
+    try:
+        target = sqlite3.connect(tmp_name)
+        try:
+            db.connection().backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")
+            problems = integrity_problems_sqlite(target)
+        finally:
+            target.close()
+        if problems:
+            raise StorageError(f"The backup did not verify: {problems[0]}")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+        _fsync_dir(out.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def integrity_problems_sqlite(conn: sqlite3.Connection) -> list[str]:
+    """SQLite's own checks: integrity_check is exactly 'ok' and foreign keys hold."""
+    problems = []
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.Error as exc:
+        return [f"integrity check failed to run: {exc}"]
+    if rows != ["ok"]:
+        problems.extend(f"integrity: {r}" for r in rows[:20])
+    try:
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+    except sqlite3.Error as exc:
+        return problems + [f"foreign key check failed to run: {exc}"]
+    problems.extend(f"foreign key: table {r[0]} row {r[1]} points to a missing {r[2]}" for r in fk[:20])
+    return problems

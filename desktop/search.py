@@ -1,0 +1,247 @@
+"""Full-text search and the one query builder for "claims matching a filter".
+
+Scripts written without spaces between words (Burmese, Thai, Lao, Khmer,
+Chinese, Japanese kana) defeat a word-based index: a whole sentence becomes a
+single token and a search for one word inside it finds nothing. So text is
+*stored* in the index pre-split (Burmese into syllables, the others into
+characters) and a search in those scripts is turned into a phrase of the
+same pieces, which FTS5 matches as a substring. A trigram index would do the
+same for every script at several times the index size on a million claims.
+
+Every search box string goes through ``fts_query``: playhouse's
+``web_query`` (quotes, OR, -exclusion; anything else is literal text, so
+``covid-19`` or ``o'brien`` never raise) plus prefix matching of the word
+being typed.
+
+``ClaimFilter`` + ``claim_ids`` is the only place that turns what a person
+picked (search, status, verdict, tag, claimant, dates, "no sources", trash,
+sorting) into SQL; the table, export, bulk changes and the dashboard all use
+it, so "export the filtered view" exports exactly what is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from peewee import SQL, Expression, fn
+
+from desktop.models import Claim, ClaimIndex, ClaimTag, SourceIndex
+
+# Unbroken scripts. Myanmar gets syllables, the rest single characters.
+_MYANMAR = "\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff"
+_CHARWISE = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u0e80-\u0eff"  # Lao
+    "\u1780-\u17ff"  # Khmer
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+)
+_UNBROKEN_RUN = re.compile(f"[{_MYANMAR}{_CHARWISE}]+")
+# A Myanmar syllable starts at a consonant, independent vowel, digit or sign,
+# unless it is stacked under the previous one (U+1039) or killed by asat (U+103A).
+_MYANMAR_BREAK = re.compile(r"(?<!\u1039)([\u1000-\u102a\u103f\u1040-\u104f])(?![\u103a\u1039])")
+_CHARWISE_CHAR = re.compile(f"([{_CHARWISE}])")
+
+
+def _split_run(run: str) -> str:
+    run = _MYANMAR_BREAK.sub(r" \1", run)
+    run = _CHARWISE_CHAR.sub(r" \1 ", run)
+    return " ".join(run.split())
+
+
+def index_text(text: str | None) -> str:
+    """Text as stored in the index: unbroken scripts split into searchable pieces."""
+    if not text:
+        return ""
+    if not _UNBROKEN_RUN.search(text):
+        return text
+    return _UNBROKEN_RUN.sub(lambda m: " " + _split_run(m.group()) + " ", text)
+
+
+def fts_query(user_text: str, prefix_last: bool = True) -> str | None:
+    """A safe FTS5 MATCH expression for what a person typed; None when empty."""
+    text = (user_text or "").strip()
+    if not text:
+        return None
+    # Unbroken-script runs become quoted phrases of their pieces.
+    if _UNBROKEN_RUN.search(text):
+        text = _UNBROKEN_RUN.sub(lambda m: ' "' + _split_run(m.group()) + '" ', text)
+    elif prefix_last and re.search(r"\w$", text) and not text.endswith(('"', "*")):
+        last = text.split()[-1]
+        if last.upper() not in ("AND", "OR", "NOT") and ":" not in last:
+            text += "*"
+    query = ClaimIndex.web_query(text)
+    if not query or query.strip('"') == "":
+        return None
+    return query
+
+
+def highlight_terms(user_text: str) -> list[str]:
+    """The words and phrases of a search, for views to highlight (longest first)."""
+    terms = re.findall(r'"([^"]+)"|(\S+)', user_text or "")
+    words = []
+    for phrase, word in terms:
+        piece = (phrase or word).strip("*-()")
+        if piece and piece.upper() not in ("AND", "OR", "NOT"):
+            words.append(piece)
+    return sorted(set(words), key=len, reverse=True)
+
+
+def claim_document(claim: Claim, claimant: str, tags: list[str], source_titles: list[str]) -> dict:
+    """The columns of the index row for one claim."""
+    return {
+        "text": index_text(claim.text + ("\n" + claim.short_text if claim.short_text else "")),
+        "context": index_text(claim.context),
+        "claimant": index_text(claimant),
+        "tags": index_text(" ".join(tags)),
+        "sources": index_text("\n".join(source_titles)),
+    }
+
+
+def write_claim_document(claim_id: int, document: dict) -> None:
+    ClaimIndex.delete().where(ClaimIndex.rowid == claim_id).execute()
+    ClaimIndex.insert(rowid=claim_id, **document).execute()
+
+
+def drop_claim_document(claim_id: int) -> None:
+    ClaimIndex.delete().where(ClaimIndex.rowid == claim_id).execute()
+
+
+def write_source_document(source) -> None:
+    SourceIndex.delete().where(SourceIndex.rowid == source.id).execute()
+    SourceIndex.insert(
+        rowid=source.id,
+        title=index_text(source.title),
+        publisher=index_text(source.publisher),
+        url=source.url or "",
+        notes=index_text(source.notes),
+    ).execute()
+
+
+# Columns a person can sort the claims table by -> the indexed column.
+SORT_KEYS = {
+    "headline": Claim.headline,
+    "claimant": Claim.claimant_name,
+    "claimed_on": Claim.claimed_on,
+    "status": Claim.status,
+    "verdict": Claim.verdict,
+    "evidence": Claim.n_sources,
+    "tags": Claim.tags_text,
+    "priority": Claim.priority,
+    "created_at": Claim.created_at,
+    "updated_at": Claim.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    text: str = ""
+    statuses: frozenset[str] = frozenset()
+    verdicts: frozenset[str] = frozenset()  # "" stands for "no verdict yet"
+    tag_ids: frozenset[int] = frozenset()
+    claimant_ids: frozenset[int] = frozenset()
+    date_from: str = ""  # partial ISO dates, inclusive
+    date_to: str = ""
+    no_sources: bool = False
+    trash: bool = False  # False: live claims only; True: the trash only
+    ids: frozenset[int] | None = None  # an explicit selection
+    sort: str = "updated_at"
+    descending: bool = True
+    extra: tuple = field(default=(), compare=False)  # further peewee expressions
+
+    def with_(self, **changes) -> "ClaimFilter":
+        return replace(self, **changes)
+
+    @property
+    def is_default(self) -> bool:
+        return self == ClaimFilter(sort=self.sort, descending=self.descending)
+
+
+def filter_conditions(flt: ClaimFilter) -> list[Expression]:
+    conditions = [Claim.deleted_at.is_null(not flt.trash)]
+    query = fts_query(flt.text)
+    if query:
+        conditions.append(
+            Claim.id.in_(ClaimIndex.select(ClaimIndex.rowid).where(ClaimIndex.match(query)))
+        )
+    if flt.statuses:
+        conditions.append(Claim.status.in_(sorted(flt.statuses)))
+    if flt.verdicts:
+        named = sorted(v for v in flt.verdicts if v)
+        cond = Claim.verdict.in_(named) if named else None
+        if "" in flt.verdicts:
+            cond = Claim.verdict.is_null() if cond is None else (cond | Claim.verdict.is_null())
+        conditions.append(cond)
+    if flt.tag_ids:
+        conditions.append(
+            Claim.id.in_(ClaimTag.select(ClaimTag.claim).where(ClaimTag.tag.in_(sorted(flt.tag_ids))))
+        )
+    if flt.claimant_ids:
+        conditions.append(Claim.claimant.in_(sorted(flt.claimant_ids)))
+    if flt.date_from:
+        conditions.append(Claim.claimed_on >= flt.date_from)
+    if flt.date_to:
+        # "2023-11" as an upper bound includes every day of November.
+        conditions.append(Claim.claimed_on <= flt.date_to + "\uffff")
+        conditions.append(Claim.claimed_on != "")
+    if flt.no_sources:
+        conditions.append(Claim.n_sources == 0)
+    if flt.ids is not None:
+        conditions.append(Claim.id.in_(sorted(flt.ids)))
+    conditions.extend(flt.extra)
+    return conditions
+
+
+def _where(query, flt: ClaimFilter):
+    for cond in filter_conditions(flt):
+        query = query.where(cond)
+    return query
+
+
+def order_by(flt: ClaimFilter) -> list:
+    column = SORT_KEYS.get(flt.sort, Claim.updated_at)
+    if flt.descending:
+        return [column.desc(), Claim.id.desc()]
+    return [column.asc(), Claim.id.asc()]
+
+
+def claim_ids(flt: ClaimFilter):
+    """SELECT claim.id for the filter, in its sort order (add .limit/.offset)."""
+    return _where(Claim.select(Claim.id), flt).order_by(*order_by(flt))
+
+
+def claims(flt: ClaimFilter, *columns):
+    """SELECT the given columns (default: all) for the filter, sorted."""
+    return _where(Claim.select(*columns), flt).order_by(*order_by(flt))
+
+
+def count_claims(flt: ClaimFilter) -> int:
+    return _where(Claim.select(fn.COUNT(SQL("*"))), flt).scalar() or 0
+
+
+def similar_claims(text: str, limit: int = 5, exclude_id: int | None = None) -> list[tuple[int, str, float]]:
+    """Live claims that look like ``text`` (for the duplicate hint): (id, headline, score)."""
+    words = [w for w in re.findall(r"\w{3,}", index_text(text or "")) if not w.isdigit()][:16]
+    if len(words) < 2:
+        return []
+    query = " OR ".join('"' + w.replace('"', "") + '"' for w in words)
+    rank = fn.bm25(SQL(ClaimIndex._meta.table_name), 4.0, 1.0, 1.0, 0.5, 0.5)
+    rows = (
+        ClaimIndex.select(ClaimIndex.rowid, rank.alias("score"))
+        .where(ClaimIndex.match(query))
+        .order_by(rank)
+        .limit(limit * 4)
+        .tuples()
+    )
+    ids = [(rid, score) for rid, score in rows if rid != exclude_id]
+    if not ids:
+        return []
+    live = {
+        cid: headline
+        for cid, headline in Claim.select(Claim.id, Claim.headline)
+        .where(Claim.id.in_([i for i, _ in ids]), Claim.deleted_at.is_null())
+        .tuples()
+    }
+    out = [(cid, live[cid], -score) for cid, score in ids if cid in live]
+    return out[:limit]

@@ -1,0 +1,133 @@
+"""Work status and verdict, with the workflow gates from the domain brief.
+
+Every refusal is a ``WorkflowError`` whose message says exactly what is
+missing and whose ``missing`` names it (``verdict``, ``evidence``,
+``reason``) so the interface can offer to go there.
+"""
+
+from __future__ import annotations
+
+from desktop.errors import WorkflowError
+from desktop.models import Claim, Evidence
+from desktop.services.claims import record
+from desktop.services.common import LIMITS, clean_text, get_or_404, utcnow, write
+from desktop.workflow import (
+    DECISIVE_STANCES,
+    GATED_STATUSES,
+    STATUSES,
+    TRANSITIONS,
+    VERDICTS,
+    label,
+    needs_reason,
+)
+
+
+def decisive_evidence_count(claim_id: int) -> int:
+    return Evidence.select().where(Evidence.claim == claim_id, Evidence.stance.in_(list(DECISIVE_STANCES))).count()
+
+
+def transition_problem(claim: Claim, new_status: str, reason: str = "") -> WorkflowError | None:
+    """Why ``claim`` cannot move to ``new_status`` now, or None if it can."""
+    if new_status not in STATUSES:
+        return WorkflowError("status", f"'{new_status}' is not a work status; use one of: {', '.join(STATUSES)}.")
+    old = claim.status
+    if new_status == old:
+        return WorkflowError("status", f"the claim is already {label('status', old)}.")
+    if new_status not in TRANSITIONS.get(old, ()):
+        allowed = ", ".join(label("status", s) for s in sorted(TRANSITIONS.get(old, ()), key=list(STATUSES).index))
+        return WorkflowError(
+            "status",
+            f"a claim cannot go from {label('status', old)} to {label('status', new_status)}; "
+            f"from {label('status', old)} it can go to: {allowed}.",
+        )
+    missing = []
+    if new_status in GATED_STATUSES:
+        if not claim.verdict:
+            missing.append("verdict")
+        if claim.n_supports + claim.n_refutes == 0 and decisive_evidence_count(claim.id) == 0:
+            missing.append("evidence")
+    if needs_reason(old, new_status) and not (reason or "").strip():
+        missing.append("reason")
+    if missing:
+        what = {
+            "verdict": "a verdict",
+            "evidence": "at least one linked source that supports or refutes it",
+            "reason": "a reason",
+        }
+        needed = " and ".join(what[m] for m in missing)
+        return WorkflowError(
+            "status", f"to move to {label('status', new_status)} the claim needs {needed}.", tuple(missing)
+        )
+    return None
+
+
+def _apply_status(claim: Claim, new_status: str, who, reason: str) -> None:
+    correction = claim.finalised_at is not None
+    old = claim.status
+    claim.status = new_status
+    now = utcnow()
+    if new_status == "final" and claim.finalised_at is None:
+        claim.finalised_at = now
+    claim.updated_at = now
+    claim.save(only=[Claim.status, Claim.finalised_at, Claim.updated_at])
+    record(claim.id, "status", old, new_status, who, reason, correction)
+
+
+@write
+def set_status(claim_id: int, new_status: str, who: str | None = None, reason: str = "") -> Claim:
+    claim = get_or_404(Claim, claim_id)
+    reason = clean_text("reason", reason, limit=LIMITS["long"])
+    problem = transition_problem(claim, new_status, reason)
+    if problem is not None:
+        raise problem
+    _apply_status(claim, new_status, who, reason)
+    return claim
+
+
+def verdict_problem(claim: Claim, verdict: str | None) -> WorkflowError | None:
+    if verdict is not None and verdict not in VERDICTS:
+        return WorkflowError("verdict", f"'{verdict}' is not a verdict; use one of: {', '.join(VERDICTS)}.")
+    if claim.status == "final":
+        return WorkflowError("verdict", "the claim is final; reopen it (with a reason) before changing the verdict.",
+                             ("reopen",))
+    if claim.status == "cancelled":
+        return WorkflowError("verdict", "the claim is cancelled; reopen it before giving a verdict.", ("reopen",))
+    if verdict is None and claim.status in GATED_STATUSES:
+        return WorkflowError(
+            "verdict", f"a claim in {label('status', claim.status)} must keep a verdict; move it back to "
+            "In progress first.",
+        )
+    return None
+
+
+@write
+def set_verdict(
+    claim_id: int,
+    verdict: str | None,
+    explanation: str | None = None,
+    who: str | None = None,
+    reason: str = "",
+) -> Claim:
+    """Set the verdict (None clears it) and, when given, its explanation."""
+    claim = get_or_404(Claim, claim_id)
+    verdict = verdict or None
+    problem = verdict_problem(claim, verdict)
+    if problem is not None:
+        raise problem
+    reason = clean_text("reason", reason)
+    correction = claim.finalised_at is not None
+    changed = False
+    if verdict != claim.verdict:
+        record(claim.id, "verdict", claim.verdict, verdict, who, reason, correction)
+        claim.verdict = verdict
+        changed = True
+    if explanation is not None:
+        explanation = clean_text("verdict_explanation", explanation)
+        if explanation != claim.verdict_explanation:
+            record(claim.id, "verdict_explanation", claim.verdict_explanation, explanation, who, reason, correction)
+            claim.verdict_explanation = explanation
+            changed = True
+    if changed:
+        claim.updated_at = utcnow()
+        claim.save(only=[Claim.verdict, Claim.verdict_explanation, Claim.updated_at])
+    return claim

@@ -1,0 +1,1 @@
+"""Qt widgets: one module per window or dialog, table models beside them."""
