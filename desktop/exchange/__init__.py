@@ -1,0 +1,1 @@
+"""Exchange formats: claims CSV, the lossless package, ClaimReview JSON-LD (no Qt)."""
