@@ -38,7 +38,9 @@ from desktop.views.signals import DataSignals
 log = logging.getLogger(__name__)
 
 # Feature modules, installed in this order; each has install(window).
-FEATURES: list[str] = []
+FEATURES: list[str] = [
+    "desktop.views.preferences",
+]
 
 
 class DetailPane(QScrollArea):
