@@ -67,8 +67,9 @@ class FileInfo:
     wal_left_over: bool = False  # a non-empty -wal: the last session did not close cleanly
 
 
-def _ro_uri(path: Path) -> str:
-    return "file:" + quote(str(path.resolve())) + "?mode=ro"
+def _ro_uri(path: Path, immutable: bool = False) -> str:
+    # immutable=1: SQLite neither locks nor creates -wal/-shm beside the file.
+    return "file:" + quote(str(path.resolve())) + "?mode=ro" + ("&immutable=1" if immutable else "")
 
 
 def inspect_file(path: Path) -> FileInfo:
@@ -92,7 +93,10 @@ def inspect_file(path: Path) -> FileInfo:
     if len(header) < 100:
         raise DatabaseOpenError(path, "is damaged: the SQLite header is truncated.", "corrupt")
     try:
-        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+        # A closed file (no -wal, no -shm) is read as immutable so that even a
+        # WAL-mode file we refuse gets no -wal/-shm created beside it.
+        closed = not wal.exists() and not Path(str(path) + "-shm").exists()
+        conn = sqlite3.connect(_ro_uri(path, immutable=closed), uri=True, timeout=BUSY_TIMEOUT_S)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
