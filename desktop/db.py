@@ -72,7 +72,7 @@ def _ro_uri(path: Path, immutable: bool = False) -> str:
     return "file:" + quote(str(path.resolve())) + "?mode=ro" + ("&immutable=1" if immutable else "")
 
 
-def inspect_file(path: Path) -> FileInfo:
+def inspect_file(path: Path, migrations_dir: Path = MIGRATIONS_DIR) -> FileInfo:
     """Recognise ``path`` without writing to it; raise DatabaseOpenError if unusable."""
     path = Path(path)
     if not path.exists():
@@ -110,7 +110,7 @@ def inspect_file(path: Path) -> FileInfo:
         raise DatabaseOpenError(
             path, "is an SQLite database of another application, not a Claimlog database.", "foreign"
         )
-    latest = latest_schema_version()
+    latest = latest_schema_version(migrations_dir)
     if version > latest:
         raise DatabaseOpenError(
             path,
@@ -214,7 +214,7 @@ def open_database(
     written to ``backup_dir`` (default: ``<file>.backups`` beside it).
     """
     path = Path(path)
-    info = inspect_file(path)
+    info = inspect_file(path, migrations_dir)
     if not info.exists:
         if readonly or not create:
             raise DatabaseOpenError(path, "does not exist.", "io")

@@ -1,0 +1,267 @@
+"""Schema migrations: a fresh file, and a future migration over a populated one."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from peewee import SqliteDatabase
+
+from desktop import db as dbmod
+from desktop import services
+from desktop.models import ALL_MODELS
+
+MIGRATION_TABLE = "schema_migration"
+
+
+def _norm(sql: str | None) -> str:
+    if sql is None:
+        return ""
+    sql = re.sub(r"\s+", " ", sql).strip()
+    sql = re.sub(r"\s*([(),])\s*", r"\1", sql)
+    return sql.replace("'", '"')
+
+
+def _schema(conn) -> set[tuple[str, str, str, str]]:
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    return {
+        (t, n, tb, _norm(s))
+        for t, n, tb, s in rows
+        if tb != MIGRATION_TABLE and not n.startswith("sqlite_autoindex_" + MIGRATION_TABLE)
+    }
+
+
+def test_fresh_file_gets_exactly_the_schema_of_the_models(tmp_path):
+    migrated = dbmod.open_database(tmp_path / "migrated.db")
+    try:
+        from_migrations = _schema(migrated.connection())
+        tables = [r[0] for r in migrated.execute_sql("SELECT name FROM sqlite_master WHERE type='table'")]
+    finally:
+        dbmod.close_database(migrated)
+    scratch = SqliteDatabase(str(tmp_path / "models.db"))
+    with scratch.bind_ctx(ALL_MODELS):
+        scratch.create_tables(ALL_MODELS)
+        from_models = _schema(scratch.connection())
+    scratch.close()
+    assert from_migrations == from_models, (
+        "only in migrations: " + repr(sorted(from_migrations - from_models))
+        + "\nonly in models: " + repr(sorted(from_models - from_migrations))
+    )
+    assert MIGRATION_TABLE in tables
+    for expected in ("claim", "claimant", "source", "evidence", "tag", "claim_tag", "history", "archive",
+                     "claim_fts", "source_fts"):
+        assert expected in tables
+
+
+def test_fresh_file_records_every_migration(db_path):
+    db = dbmod.open_database(db_path)
+    try:
+        names = [r[0] for r in db.execute_sql(f"SELECT name FROM {MIGRATION_TABLE} ORDER BY name")]
+        assert names == [name for _n, name in dbmod.migration_files()]
+        assert dbmod.pending_migrations(db) == []
+    finally:
+        dbmod.close_database(db)
+    assert not dbmod.backups_folder(db_path).exists(), "no backup of a file with no data"
+
+
+def test_reopening_a_current_file_migrates_nothing_and_backs_up_nothing(db_path):
+    db = dbmod.open_database(db_path)
+    services.create_claim(services.ClaimInput(text="Kept across reopening"))
+    dbmod.close_database(db)
+    db = dbmod.open_database(db_path)
+    try:
+        assert db.execute_sql("SELECT count(*) FROM claim").fetchone()[0] == 1
+    finally:
+        dbmod.close_database(db)
+    assert not dbmod.backups_folder(db_path).exists()
+
+
+# --- a future migration applied to a populated database ---------------------------
+
+ADD_COLUMN = '''
+from peewee import TextField
+
+
+def up(migrator, db):
+    # nullable: the models of this Claimlog do not know the column and insert without it
+    migrator.migrate(migrator.add_column("claim", "review_note", TextField(null=True)))
+    db.execute_sql("UPDATE claim SET review_note = 'none yet'")
+'''
+
+# legacy=True forces playhouse's table rebuild (copy, drop, rename) even on an
+# SQLite that has ALTER TABLE DROP COLUMN: dropping "claim" must not cascade.
+REBUILD_TABLE = '''
+def up(migrator, db):
+    migrator.migrate(migrator.drop_column("claim", "synced_at", legacy=True))
+'''
+
+REBUILD_SOURCE = '''
+def up(migrator, db):
+    migrator.migrate(migrator.drop_column("source", "accessed_on", legacy=True))
+'''
+
+FAILS_HALF_WAY = '''
+from peewee import IntegerField
+
+
+def up(migrator, db):
+    migrator.migrate(migrator.add_column("claim", "doomed", IntegerField(default=0)))
+    db.execute_sql("UPDATE claim SET text = 'overwritten'")
+    db.execute_sql("DELETE FROM history")
+    raise RuntimeError("the upgrade script has a bug")
+'''
+
+
+def _migrations_dir(tmp_path: Path, body: str, name: str = "0002_future_change.py") -> Path:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for src in dbmod.MIGRATIONS_DIR.glob("0001_*.py"):
+        shutil.copy(src, folder / src.name)
+    (folder / name).write_text(body, encoding="utf-8")
+    return folder
+
+
+def _populate(path: Path) -> None:
+    db = dbmod.open_database(path)
+    services.set_actor("Moe")
+    try:
+        for n in range(30):
+            services.create_claim(services.ClaimInput(
+                text=f"At least {n * 7} families crossed the bridge on day {n}",
+                claimant=["Ministry of Interior", "Wire agency", "Local radio"][n % 3],
+                tags=["displacement", f"week {n % 4}"],
+                claimed_on="2023-11-0" + str(n % 9 + 1),
+            ))
+        src = [services.create_source(services.SourceInput(title=f"Report {n}", url=f"https://example.org/r/{n}",
+                                                           accessed_on="2024-01"))
+               for n in range(5)]
+        for cid in range(1, 31):
+            services.link_evidence(cid, src[cid % 5].id, "supports", quote=f"quoted passage {cid}")
+            services.link_evidence(cid, src[(cid + 1) % 5].id, "context")
+            services.set_status(cid, "in_progress")
+            services.set_verdict(cid, "false", "Numbers do not add up.")
+            services.set_status(cid, "needs_review")
+        services.set_status(1, "final")
+        services.trash_claims([30])
+    finally:
+        services.set_actor("")
+        dbmod.close_database(db)
+
+
+TABLES = ["claim", "claimant", "tag", "claim_tag", "source", "archive", "evidence", "history", "claim_fts",
+          "source_fts"]
+
+
+def _snapshot(path: Path, skip_columns=()) -> dict:
+    conn = sqlite3.connect(path)
+    try:
+        out = {}
+        for table in TABLES:
+            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")') if r[1] not in skip_columns]
+            if table.endswith("_fts"):
+                cols = ["rowid", *cols]
+            listed = ", ".join(f'"{c}"' for c in cols)
+            out[table] = conn.execute(f'SELECT {listed} FROM "{table}" ORDER BY {listed}').fetchall()
+        out["user_version"] = conn.execute("PRAGMA user_version").fetchone()[0]
+        return out
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "body, dropped",
+    [(ADD_COLUMN, None), (REBUILD_TABLE, ("claim", "synced_at")), (REBUILD_SOURCE, ("source", "accessed_on"))],
+    ids=["add-column", "rebuild-claim", "rebuild-source"],
+)
+def test_future_migration_keeps_every_row(tmp_path, body, dropped):
+    path = tmp_path / "work.db"
+    _populate(path)
+    skip = {dropped[1]} if dropped else set()
+    before = _snapshot(path, skip)
+    assert before["user_version"] == 1
+    assert len(before["claim"]) == 30 and len(before["evidence"]) == 60 and len(before["history"]) > 120
+    folder = _migrations_dir(tmp_path, body)
+
+    db = dbmod.open_database(path, migrations_dir=folder)
+    try:
+        assert db.execute_sql("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute_sql("PRAGMA application_id").fetchone()[0] == dbmod.APPLICATION_ID
+        assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1, "foreign keys back on after migrating"
+        assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+        assert db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
+        columns = {r[1] for r in db.execute_sql("PRAGMA table_info(claim)")}
+        if dropped is None:
+            assert "review_note" in columns
+            values = {r[0] for r in db.execute_sql("SELECT review_note FROM claim")}  # before the new claim
+            assert values == {"none yet"}
+        else:
+            table_columns = {r[1] for r in db.execute_sql(f"PRAGMA table_info({dropped[0]})")}
+            assert dropped[1] not in table_columns
+        if dropped is None or dropped[0] != "claim":  # (the models still name a dropped claim column)
+            # the services still work on the migrated file
+            services.create_claim(services.ClaimInput(text="Written after the upgrade"))
+    finally:
+        dbmod.close_database(db)
+
+    after = _snapshot(path, skip | {"review_note"})
+    for table in TABLES:
+        rows = after[table]
+        if table in ("claim", "claim_fts", "history"):
+            rows = rows[: len(before[table])]
+        assert rows == before[table], f"rows of {table} changed"
+    assert after["user_version"] == 2
+
+    backups = list(dbmod.backups_folder(path).glob("*.db"))
+    assert [b.name for b in backups] == ["work-before-0002_future_change.db"]
+    saved = _snapshot(backups[0], skip)
+    assert saved == before, "the backup holds the database as it was before the migration"
+
+    # opening again with the same migrations applies nothing more
+    db = dbmod.open_database(path, migrations_dir=folder)
+    try:
+        assert dbmod.pending_migrations(db, folder) == []
+    finally:
+        dbmod.close_database(db)
+    assert len(list(dbmod.backups_folder(path).glob("*.db"))) == 1
+    # and this Claimlog (which only knows 0001) refuses the upgraded file
+    with pytest.raises(dbmod.DatabaseOpenError, match="newer"):
+        dbmod.open_database(path)
+
+
+def test_migration_that_fails_half_way_leaves_the_old_schema_and_data(tmp_path):
+    path = tmp_path / "work.db"
+    _populate(path)
+    before = _snapshot(path)
+    conn = sqlite3.connect(path)
+    schema_before = _schema(conn)
+    conn.close()
+    folder = _migrations_dir(tmp_path, FAILS_HALF_WAY, "0002_broken.py")
+
+    with pytest.raises(Exception, match="has a bug"):
+        dbmod.open_database(path, migrations_dir=folder)
+
+    assert _snapshot(path) == before
+    conn = sqlite3.connect(path)
+    try:
+        assert _schema(conn) == schema_before
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute(f"SELECT name FROM {MIGRATION_TABLE}").fetchall() == [("0001_initial_schema",)]
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+    # a backup was taken before the attempt, and the file still opens as it was
+    assert list(dbmod.backups_folder(path).glob("*.db"))
+    db = dbmod.open_database(path)
+    try:
+        assert db.execute_sql("SELECT count(*) FROM claim").fetchone()[0] == 30
+    finally:
+        dbmod.close_database(db)
+
+
+def test_migration_files_are_numbered_without_gaps():
+    numbers = [n for n, _name in dbmod.migration_files()]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert dbmod.latest_schema_version() == numbers[-1]
