@@ -29,6 +29,7 @@ EPILOG = """exit codes:
 
 # Subcommand modules register themselves here: name -> (module, function).
 COMMANDS: dict[str, tuple[str, str]] = {}
+COMMANDS["restore"] = ("desktop.backups", "cmd_restore")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -106,21 +107,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from datetime import datetime
+    from desktop.backups import run_backup_command
 
-    from desktop import db as dbmod
-
-    dbmod.inspect_file(args.db)
-    if not args.db.exists():
-        raise DatabaseOpenError(args.db, "does not exist.", "io")
-    out = args.out or dbmod.backups_folder(args.db) / f"{args.db.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
-    database = dbmod.connect(args.db, readonly=True)
-    try:
-        database.connect()
-        dbmod.backup_database(database, out)
-    finally:
-        database.close()
-    print(f"Backup written to {out} ({out.stat().st_size:,} bytes, verified).")
+    # Without --out: a rotating backup beside the database (older ones rotated).
+    print(run_backup_command(args.db, args.out))
     return EXIT_OK
 
 
