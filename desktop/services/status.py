@@ -131,3 +131,99 @@ def set_verdict(
         claim.updated_at = utcnow()
         claim.save(only=[Claim.verdict, Claim.verdict_explanation, Claim.updated_at])
     return claim
+
+
+# The undo path: put back what a change replaced, even where TRANSITIONS
+# has no arrow for it (undoing in_progress -> needs_review means going from
+# needs_review back to in_progress... and undoing needs_review -> in_progress
+# means going back into a gated status). The gates still hold: a claim goes
+# back into Needs review or Final only if it still has a verdict and a
+# supporting or refuting source. History records the move with reason "Undo".
+
+UNDO_REASON = "Undo"
+KEEP = object()  # "leave finalised_at as it is"
+
+
+def _changed_since(what: str, now_value, expected) -> WorkflowError:
+    return WorkflowError(
+        what,
+        f"the claim was changed since: its {what} is now {label(what, now_value) or 'empty'}, "
+        f"not {label(what, expected) or 'empty'}; nothing was undone.",
+    )
+
+
+def restore_problem(claim: Claim, status: str) -> WorkflowError | None:
+    """Why ``claim`` cannot be put back into ``status`` by an undo, or None."""
+    if status not in STATUSES:
+        return WorkflowError("status", f"'{status}' is not a work status.")
+    if status in GATED_STATUSES:
+        missing = []
+        if not claim.verdict:
+            missing.append("verdict")
+        if claim.n_supports + claim.n_refutes == 0 and decisive_evidence_count(claim.id) == 0:
+            missing.append("evidence")
+        if missing:
+            needed = " and ".join(
+                {"verdict": "a verdict", "evidence": "a linked source that supports or refutes it"}[m]
+                for m in missing
+            )
+            return WorkflowError(
+                "status", f"cannot undo: going back to {label('status', status)} needs {needed}.", tuple(missing)
+            )
+    return None
+
+
+@write
+def restore_status(claim_id: int, status: str, expected_current: str, who: str | None = None,
+                   finalised_at=KEEP) -> Claim:
+    """Undo a status change: ``expected_current`` -> ``status``, gates checked.
+
+    ``finalised_at`` (when given) is put back too, so undoing a claim's first
+    move to Final leaves it as never finalised.
+    """
+    claim = get_or_404(Claim, claim_id)
+    if claim.status != expected_current:
+        raise _changed_since("status", claim.status, expected_current)
+    if status == claim.status:
+        return claim
+    problem = restore_problem(claim, status)
+    if problem is not None:
+        raise problem
+    old = claim.status
+    correction = claim.finalised_at is not None
+    claim.status = status
+    if finalised_at is not KEEP:
+        claim.finalised_at = finalised_at
+    elif status == "final" and claim.finalised_at is None:
+        claim.finalised_at = utcnow()
+    claim.updated_at = utcnow()
+    claim.save(only=[Claim.status, Claim.finalised_at, Claim.updated_at])
+    record(claim.id, "status", old, status, who, UNDO_REASON, correction)
+    return claim
+
+
+@write
+def restore_verdict(claim_id: int, verdict: str | None, explanation: str, expected_verdict: str | None,
+                    expected_explanation: str, who: str | None = None) -> Claim:
+    """Undo a verdict (and explanation) change; refused if the claim changed since."""
+    claim = get_or_404(Claim, claim_id)
+    verdict = verdict or None
+    if (claim.verdict or None) != (expected_verdict or None):
+        raise _changed_since("verdict", claim.verdict, expected_verdict)
+    if claim.verdict_explanation != (expected_explanation or ""):
+        raise WorkflowError("verdict_explanation", "the verdict explanation was changed since; nothing was undone.")
+    if verdict == claim.verdict and explanation == claim.verdict_explanation:
+        return claim
+    problem = verdict_problem(claim, verdict)
+    if problem is not None:
+        raise WorkflowError(problem.field, "cannot undo: " + problem.message, problem.missing)
+    correction = claim.finalised_at is not None
+    if verdict != claim.verdict:
+        record(claim.id, "verdict", claim.verdict, verdict, who, UNDO_REASON, correction)
+        claim.verdict = verdict
+    if explanation != claim.verdict_explanation:
+        record(claim.id, "verdict_explanation", claim.verdict_explanation, explanation, who, UNDO_REASON, correction)
+        claim.verdict_explanation = explanation
+    claim.updated_at = utcnow()
+    claim.save(only=[Claim.verdict, Claim.verdict_explanation, Claim.updated_at])
+    return claim
