@@ -109,14 +109,33 @@ def headline_for(text: str, short_text: str) -> str:
     return flat if len(flat) <= HEADLINE_LENGTH else flat[: HEADLINE_LENGTH - 1] + "…"
 
 
+def find_by_name(model, name: str, exclude_id: int | None = None):
+    """The row of ``model`` whose name equals ``name`` ignoring case, in any script.
+
+    SQLite's lower() only folds ASCII, so names in Cyrillic, Greek, accented
+    Latin... are compared in Python among the few names of the same length.
+    """
+    query = model.select()
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    found = query.where(model.name == name).first()
+    if found is not None:
+        return found
+    if name.isascii():
+        return query.where(fn.lower(model.name) == name.lower()).first()
+    folded = name.casefold()
+    for row in query.where(fn.length(model.name) == len(name)):
+        if row.name.casefold() == folded:
+            return row
+    return None
+
+
 def find_or_create_claimant(name: str, kind: str = "unknown") -> Claimant | None:
     """The claimant with this name (case-insensitive), created when new."""
     name = clean_line("claimant", name)
     if not name:
         return None
-    found = Claimant.get_or_none(fn.lower(Claimant.name) == name.lower())
-    if found is None:
-        found = Claimant.get_or_none(Claimant.name == name)
+    found = find_by_name(Claimant, name)
     if found is not None:
         return found
     if kind not in CLAIMANT_KINDS:
@@ -126,8 +145,7 @@ def find_or_create_claimant(name: str, kind: str = "unknown") -> Claimant | None
 
 def find_or_create_tag(name: str) -> Tag:
     name = clean_line("tags", name, required=True, limit=LIMITS["tag"])
-    found = Tag.get_or_none(fn.lower(Tag.name) == name.lower()) or Tag.get_or_none(Tag.name == name)
-    return found or Tag.create(name=name)
+    return find_by_name(Tag, name) or Tag.create(name=name)
 
 
 def claim_tag_names(claim_id: int) -> list[str]:
@@ -273,7 +291,7 @@ def update_claimant(claimant_id: int, name: str, kind: str = "unknown", notes: s
     """Rename (or describe) a claimant; the claims that cite it follow."""
     claimant = get_or_404(Claimant, claimant_id)
     name = clean_line("name", name, required=True)
-    clash = Claimant.get_or_none((fn.lower(Claimant.name) == name.lower()) & (Claimant.id != claimant_id))
+    clash = find_by_name(Claimant, name, exclude_id=claimant_id)
     if clash is not None:
         raise ValidationError("name", f"another claimant is already called '{clash.name}'.", existing_id=clash.id)
     if kind not in CLAIMANT_KINDS:

@@ -47,20 +47,26 @@ def write(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        failure = []
         try:
             with database.atomic():
-                return func(*args, **kwargs)
+                try:
+                    return func(*args, **kwargs)
+                except BaseException as exc:
+                    failure.append(exc)
+                    raise
         except ClaimlogError:
             raise
-        except PeeweeException as exc:
-            translated = storage_error(exc)
+        except (PeeweeException, OSError) as exc:
+            # After SQLITE_FULL, IOERR... SQLite has already rolled back, so
+            # the ROLLBACK peewee then sends fails too ("no transaction is
+            # active"): translate the error that started it, not that one.
+            first = failure[0] if failure else exc
+            translated = storage_error(first) or storage_error(exc)
             if translated is not None:
-                raise translated from exc
-            raise
-        except OSError as exc:
-            translated = storage_error(exc)
-            if translated is not None:
-                raise translated from exc
+                raise translated from first
+            if first is not exc:
+                raise first from None
             raise
 
     return wrapper
