@@ -1,4 +1,4 @@
-"""The main window: a frame that feature modules plug into.
+"""The main window: the claims workspace, and a frame that feature modules plug into.
 
 Extension points (stable; feature modules use only these):
 - ``window.database``: the open Peewee database; ``window.signals``: DataSignals;
@@ -10,29 +10,40 @@ Extension points (stable; feature modules use only these):
 - ``window.current_claim_id()``, ``window.selected_claim_ids()``,
   ``window.current_filter()`` (a ``search.ClaimFilter``);
 - ``window.set_read_only(bool)``: banner and disabled edit actions;
-- ``window.edit_actions``: actions disabled when read-only.
+- ``window.edit_actions``: actions disabled when read-only;
+- ``window.claims_view`` (the claims QTableView), ``window.claims_model``,
+  ``window.reload()`` (re-read everything), ``window.apply_search(text)``,
+  ``window.when_ready(callback)`` (after the first page of rows is painted).
 
 Each feature module defines ``install(window)`` and is listed in ``FEATURES``.
+Views emit ``window.signals`` after a write; the claims table updates the
+affected rows in place and the detail pane re-reads the current claim.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+from pathlib import Path
 
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
-from PySide6.QtCore import Qt
 
 from desktop import search
+from desktop.views.claim_details import ClaimDetails
+from desktop.views.claims_page import ClaimsPage
 from desktop.views.signals import DataSignals
 
 log = logging.getLogger(__name__)
@@ -40,7 +51,17 @@ log = logging.getLogger(__name__)
 # Feature modules, installed in this order; each has install(window).
 FEATURES: list[str] = [
     "desktop.views.preferences",
+    "desktop.views.status_control",
+    "desktop.views.history_panel",
+    "desktop.views.claim_actions",
 ]
+
+MAX_RECENT = 8
+_open_windows: list["MainWindow"] = []  # windows opened by "Open database..."
+
+
+def settings() -> QSettings:
+    return QSettings("Claimlog", "Claimlog")
 
 
 class DetailPane(QScrollArea):
@@ -57,14 +78,20 @@ class DetailPane(QScrollArea):
         self._claim_id: int | None = None
 
     def add_section(self, key: str, title: str, widget: QWidget) -> None:
-        heading = QLabel(f"<b>{title}</b>")
-        heading.setTextFormat(Qt.TextFormat.RichText)
+        heading = QLabel(title)
+        heading.setTextFormat(Qt.TextFormat.PlainText)
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
         index = self._layout.count() - 1
         self._layout.insertWidget(index, heading)
         self._layout.insertWidget(index + 1, widget)
         self.sections[key] = widget
         if hasattr(widget, "set_claim"):
             widget.set_claim(self._claim_id)
+
+    def claim_id(self) -> int | None:
+        return self._claim_id
 
     def set_claim(self, claim_id: int | None) -> None:
         self._claim_id = claim_id
@@ -81,25 +108,52 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.read_only = False
         self.edit_actions: list[QAction] = []
-        self.setWindowTitle(f"Claimlog \u2014 {database.path.name}")
+        self._ready_callbacks: list = []
+        self.setWindowTitle(f"Claimlog \u2014 {Path(database.path).name}")
 
         self.tabs = QTabWidget()
         self.detail = DetailPane()
+        self.detail.setMinimumWidth(260)
         self.splitter = QSplitter()
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(self.splitter)
+        self.banner = QLabel()
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setStyleSheet("background: #8a5a00; color: white; padding: 4px 8px;")
+        self.banner.hide()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         self.pages: dict[str, QWidget] = {}
+        self.count_label = QLabel()
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addPermanentWidget(self.count_label)
+
+        self.claims_page = ClaimsPage(self)
+        self.claims_view = self.claims_page.view
+        self.claims_model = self.claims_page.model
+        self.filter_bar = self.claims_page.filter_bar
+        self.add_page("claims", self.claims_page, "Claims")
+        self.claim_details = ClaimDetails()
+        self.detail.add_section("claim", "Claim", self.claim_details)
         self._build_menus()
-        self._search = ""
-        self.placeholder = QLabel()
-        self.add_page("claims", self.placeholder, "Claims")
-        self.refresh()
+        self._connect()
+        self._show_count()
+        self.detail.set_claim(None)
+        self.restore_settings()
+        remember_recent(database.path)
         for name in FEATURES:
             importlib.import_module(name).install(self)
 
+    # -- menus -----------------------------------------------------
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.menus = {
@@ -116,37 +170,202 @@ class MainWindow(QMainWindow):
         redo.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Shift+Z")])
         self.menus["edit"].addActions([undo, redo])
         self.edit_actions += [undo, redo]
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        self.menus["file"].addAction(quit_action)
+        self.menus["edit"].addSeparator()
+        self.find_action = QAction("&Find", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.focus_search)
+        self.menus["edit"].addAction(self.find_action)
+        self._slash = QShortcut(QKeySequence("/"), self.claims_view)
+        self._slash.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._slash.activated.connect(self.focus_search)
 
+        file_menu = self.menus["file"]
+        self.open_action = QAction("&Open database\u2026", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.choose_database)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+
+        view = self.menus["view"]
+        self.trash_action = QAction("Show &trash", self)
+        self.trash_action.setCheckable(True)
+        self.trash_action.toggled.connect(self.filter_bar.trash.setChecked)
+        self.filter_bar.trash.toggled.connect(self.trash_action.setChecked)
+        view.addAction(self.trash_action)
+        clear = QAction("&Clear search and filters", self)
+        clear.triggered.connect(self.filter_bar.clear)
+        view.addAction(clear)
+        reload_action = QAction("&Reload", self)
+        reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        reload_action.triggered.connect(self.reload)
+        view.addAction(reload_action)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = recent_databases()
+        for path in paths:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_database_file(p))
+        if not paths:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _connect(self) -> None:
+        page = self.claims_page
+        page.current_claim_changed.connect(self.detail.set_claim)
+        page.count_changed.connect(lambda *_a: self._show_count())
+        page.first_page_painted.connect(self._fire_ready)
+        self.filter_bar.filter_changed.connect(lambda flt: self.claim_details.set_terms(
+            search.highlight_terms(flt.text)))
+        for signal in (self.signals.claims_changed, self.signals.claims_added, self.signals.claims_removed):
+            signal.connect(self._claims_changed)
+        self.signals.database_replaced.connect(self.reload)
+
+    # -- extension points ------------------------------------------
     def add_page(self, key: str, widget: QWidget, title: str) -> None:
         self.pages[key] = widget
         self.tabs.addTab(widget, title)
 
     def current_claim_id(self) -> int | None:
-        return None
+        return self.claims_page.current_claim_id()
 
     def selected_claim_ids(self) -> list[int]:
-        return []
+        return self.claims_page.selected_claim_ids()
 
     def current_filter(self) -> search.ClaimFilter:
-        return search.ClaimFilter(text=self._search)
+        return self.claims_page.current_filter()
 
-    def set_read_only(self, read_only: bool) -> None:
+    def set_read_only(self, read_only: bool, reason: str = "") -> None:
         self.read_only = read_only
         for action in self.edit_actions:
             action.setEnabled(not read_only)
-
-    def refresh(self):
-        n = search.count_claims(self.current_filter())
-        self.placeholder.setText(f"{n:,} claims")
+        self.banner.setText(reason or "Read-only: this database is open for reading only; changes are disabled.")
+        self.banner.setVisible(read_only)
+        self.claims_page._update_empty_state()
 
     def apply_search(self, text: str) -> None:
-        self._search = text
-        self.refresh()
+        self.claims_page.apply_search(text)
+
+    def select_claim(self, claim_id: int) -> bool:
+        return self.claims_page.select_claim(claim_id)
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.claims_page)
+        self.filter_bar.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_bar.search_box.selectAll()
+
+    def reload(self) -> None:
+        """Re-read everything from the database (another file, an import, a restore)."""
+        self.claims_page.reload()
+        self.detail.set_claim(self.current_claim_id())
+        self._show_count()
 
     def when_ready(self, callback) -> None:
         """Call ``callback`` once the first page of rows is painted."""
-        callback()
+        if self.claims_page.painted:
+            QTimer.singleShot(0, callback)
+        else:
+            self._ready_callbacks.append(callback)
+
+    def _fire_ready(self) -> None:
+        callbacks, self._ready_callbacks = self._ready_callbacks, []
+        for callback in callbacks:
+            QTimer.singleShot(0, callback)
+
+    def _claims_changed(self, ids) -> None:
+        self.claims_page.refresh_claims(ids)
+        current = self.detail.claim_id()
+        if current is None or not ids or current in ids:
+            self.detail.set_claim(self.current_claim_id())
+
+    def _show_count(self) -> None:
+        self.count_label.setText(self.claims_page.count_text())
+
+    # -- other databases -------------------------------------------
+    def choose_database(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Open database", str(Path(self.database.path).parent),
+            "Claimlog databases (*.db *.sqlite *.claimlog);;All files (*)")
+        if path:
+            self.open_database_file(path)
+
+    def open_database_file(self, path) -> "MainWindow | None":
+        """Open ``path`` in a new window that replaces this one; errors in a message box."""
+        from desktop import db as dbmod
+        from desktop.errors import DatabaseOpenError
+
+        if Path(path).resolve() == Path(self.database.path).resolve():
+            return self
+        old = self.database
+        try:
+            database = dbmod.open_database(path)
+        except DatabaseOpenError as exc:
+            QMessageBox.warning(self, "Cannot open the database", str(exc))
+            return None
+        except Exception as exc:  # keep the current file open and say why
+            log.exception("opening %s failed", path)
+            QMessageBox.warning(self, "Cannot open the database", f"{path}: {exc}")
+            return None
+        self.save_settings()
+        window = MainWindow(database)
+        window.show()
+        _open_windows.append(window)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(lambda: dbmod.close_database(database))
+        self._replaced = True
+        self.close()
+        if self in _open_windows:
+            _open_windows.remove(self)
+        dbmod.close_database(old)
+        return window
+
+    # -- remembered layout -----------------------------------------
+    def restore_settings(self) -> None:
+        store = settings()
+        geometry = store.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        splitter = store.value("window/splitter")
+        if splitter is None or not self.splitter.restoreState(splitter):
+            self.splitter.setSizes([960, 320])
+        header = store.value("claims/header")
+        if header is not None:
+            self.claims_view.horizontalHeader().restoreState(header)
+            # The header state also holds a sort indicator; the model keeps
+            # its own sort, so show that one.
+            self.claims_view.horizontalHeader().setSortIndicator(
+                self.claims_model.sort_column(), self.claims_model.sort_order())
+
+    def save_settings(self) -> None:
+        store = settings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/splitter", self.splitter.saveState())
+        store.setValue("claims/header", self.claims_view.horizontalHeader().saveState())
+        store.sync()
+
+    def closeEvent(self, event):
+        self.save_settings()
+        super().closeEvent(event)
+
+
+def recent_databases() -> list[str]:
+    value = settings().value("recent/databases") or []
+    if isinstance(value, str):
+        value = [value]
+    return [str(p) for p in value][:MAX_RECENT]
+
+
+def remember_recent(path) -> None:
+    path = str(Path(path).resolve())
+    paths = [path] + [p for p in recent_databases() if p != path]
+    store = settings()
+    store.setValue("recent/databases", paths[:MAX_RECENT])
+    store.sync()

@@ -1,0 +1,329 @@
+"""The claims table: a lazily paged model over ``search.ClaimFilter`` SQL.
+
+Nothing here holds a row for a claim that was never on screen: ``rowCount``
+comes from one ``COUNT`` per filter or sort change, rows are fetched a page at
+a time (``PAGE_SIZE``) and kept in a small LRU cache of pages
+(``MAX_PAGES``). Sorting re-queries SQL. Edits update rows in place
+(``dataChanged``); only a filter or sort change resets the model.
+
+Pages are read by ``LIMIT/OFFSET`` on an index; a page in the second half of
+the list is read in reverse order from the end, so no offset is larger than
+half the list.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime, timezone
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+from desktop import search
+from desktop.models import Claim
+from desktop.workflow import label
+
+PAGE_SIZE = 200
+MAX_PAGES = 30
+
+ID_ROLE = Qt.ItemDataRole.UserRole  # the claim id, every column
+TERM_ROLE = Qt.ItemDataRole.UserRole + 1  # status / verdict stable id
+
+# (key, title, SORT_KEYS key)
+COLUMNS = [
+    ("headline", "Claim", "headline"),
+    ("claimant", "Claimant", "claimant"),
+    ("claimed_on", "Claimed", "claimed_on"),
+    ("status", "Status", "status"),
+    ("verdict", "Verdict", "verdict"),
+    ("evidence", "Evidence", "evidence"),
+    ("tags", "Tags", "tags"),
+    ("updated_at", "Last updated", "updated_at"),
+]
+COLUMN = {key: n for n, (key, _title, _sort) in enumerate(COLUMNS)}
+
+# What a page reads per claim (tuples, never model instances).
+FIELDS = (
+    Claim.id, Claim.headline, Claim.claimant_name, Claim.claimed_on, Claim.status, Claim.verdict,
+    Claim.n_supports, Claim.n_refutes, Claim.n_sources, Claim.tags_text, Claim.updated_at,
+)
+F_ID, F_HEADLINE, F_CLAIMANT, F_CLAIMED, F_STATUS, F_VERDICT, F_SUP, F_REF, F_SRC, F_TAGS, F_UPDATED = range(11)
+
+
+def local_time(stamp: str | None) -> str:
+    """'2026-11-23T19:40:00.123456Z' -> '2026-11-23 20:40' in local time."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return stamp
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _display_row(row: tuple) -> tuple:
+    """Per page, not per paint: the texts each column shows."""
+    return (
+        row[F_HEADLINE],
+        row[F_CLAIMANT],
+        row[F_CLAIMED],
+        label("status", row[F_STATUS]),
+        label("verdict", row[F_VERDICT]),
+        f"{row[F_SUP]} / {row[F_REF]}",
+        row[F_TAGS],
+        local_time(row[F_UPDATED]),
+    )
+
+
+class ClaimsTableModel(QAbstractTableModel):
+    def __init__(self, parent=None, flt: search.ClaimFilter | None = None):
+        super().__init__(parent)
+        self._filter = flt or search.ClaimFilter()
+        self._count = 0
+        self._pages: OrderedDict[int, list[tuple]] = OrderedDict()  # page -> [(raw, display)]
+        self.queries = 0  # SQL statements issued, for tests and benchmarks
+        self._count = self._query_count()
+
+    # -- what is shown -------------------------------------------------
+    @property
+    def filter(self) -> search.ClaimFilter:
+        return self._filter
+
+    def set_filter(self, flt: search.ClaimFilter) -> None:
+        """Show claims matching ``flt`` (its sort is replaced by the current one)."""
+        flt = flt.with_(sort=self._filter.sort, descending=self._filter.descending)
+        if flt == self._filter and flt.extra == self._filter.extra:
+            return
+        self._reset(flt)
+
+    def reload(self) -> None:
+        """Re-count and drop every cached page (another file, an import...)."""
+        self._reset(self._filter)
+
+    def _reset(self, flt: search.ClaimFilter) -> None:
+        self.beginResetModel()
+        self._filter = flt
+        self._pages.clear()
+        self._count = self._query_count()
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        key = COLUMNS[column][2]
+        descending = order == Qt.SortOrder.DescendingOrder
+        if key == self._filter.sort and descending == self._filter.descending:
+            return
+        # Same rows in another order: reset (the page keeps the selected
+        # claims by id, not by row).
+        self.beginResetModel()
+        self._filter = self._filter.with_(sort=key, descending=descending)
+        self._pages.clear()
+        self.endResetModel()
+
+    def sort_column(self) -> int:
+        for n, (_key, _title, sort_key) in enumerate(COLUMNS):
+            if sort_key == self._filter.sort:
+                return n
+        return COLUMN["updated_at"]
+
+    def sort_order(self) -> Qt.SortOrder:
+        return Qt.SortOrder.DescendingOrder if self._filter.descending else Qt.SortOrder.AscendingOrder
+
+    # -- Qt model API --------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if COLUMNS[section][0] == "evidence":
+                return "Sources that support / refute the claim (sorted by all linked sources)"
+            return f"Sort by {COLUMNS[section][1].lower()}"
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.parent().isValid():
+            return None
+        row, column = index.row(), index.column()
+        if not (0 <= row < self._count and 0 <= column < len(COLUMNS)):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, ID_ROLE, TERM_ROLE):
+            return None
+        entry = self._row(row)
+        if entry is None:
+            return None
+        raw, shown = entry
+        if role == Qt.ItemDataRole.DisplayRole:
+            return shown[column]
+        if role == ID_ROLE:
+            return raw[F_ID]
+        if role == TERM_ROLE:
+            key = COLUMNS[column][0]
+            if key == "status":
+                return raw[F_STATUS]
+            if key == "verdict":
+                return raw[F_VERDICT] or ""
+            return None
+        return self._tooltip(raw, shown, COLUMNS[column][0])
+
+    @staticmethod
+    def _tooltip(raw, shown, key) -> str:
+        if key == "evidence":
+            return (f"{raw[F_SUP]} supporting, {raw[F_REF]} refuting, "
+                    f"{raw[F_SRC]} linked source(s) in all")
+        if key == "verdict" and not raw[F_VERDICT]:
+            return "No verdict yet"
+        if key == "updated_at":
+            return raw[F_UPDATED] or ""
+        return shown[COLUMN[key]]
+
+    # -- paging --------------------------------------------------------
+    def claim_id(self, row: int) -> int | None:
+        entry = self._row(row)
+        return entry[0][F_ID] if entry else None
+
+    def row_of(self, claim_id: int) -> int | None:
+        """The row of a claim among the cached pages (None if not cached)."""
+        for page, rows in self._pages.items():
+            for n, (raw, _shown) in enumerate(rows):
+                if raw[F_ID] == claim_id:
+                    return page * PAGE_SIZE + n
+        return None
+
+    def cached_rows(self) -> int:
+        return sum(len(rows) for rows in self._pages.values())
+
+    def _row(self, row: int):
+        page, offset = divmod(row, PAGE_SIZE)
+        rows = self._pages.get(page)
+        if rows is None:
+            rows = self._fetch_page(page)
+            self._pages[page] = rows
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page)
+        return rows[offset] if offset < len(rows) else None
+
+    def _fetch_page(self, page: int) -> list[tuple]:
+        start = page * PAGE_SIZE
+        size = min(PAGE_SIZE, self._count - start)
+        if size <= 0:
+            return []
+        self.queries += 1
+        if start + size / 2 <= self._count / 2:
+            query = search.claims(self._filter, *FIELDS).limit(size).offset(start)
+            raws = list(query.tuples())
+        else:
+            # Read from the other end: the offset stays under half the list.
+            reverse = self._filter.with_(descending=not self._filter.descending)
+            tail_offset = max(0, self._count - start - size)
+            query = search.claims(reverse, *FIELDS).limit(size).offset(tail_offset)
+            raws = list(query.tuples())
+            raws.reverse()
+        return [(raw, _display_row(raw)) for raw in raws]
+
+    def _query_count(self) -> int:
+        self.queries += 1
+        return search.count_claims(self._filter)
+
+    # -- updates after edits -----------------------------------------
+    def refresh_claims(self, claim_ids) -> None:
+        """Claims changed, were added or left: update in place where possible.
+
+        Rows already cached are re-read and announced with ``dataChanged``;
+        a change in the number of matching claims inserts or removes rows
+        where their position is known, and resets otherwise.
+        """
+        ids = sorted(set(claim_ids or []))
+        new_count = self._query_count()
+        if not ids:
+            if new_count != self._count:
+                self._reset(self._filter)
+            else:
+                self._pages.clear()
+                self._emit_all_changed()
+            return
+        members = self._members(ids)
+        if new_count == self._count:
+            self._update_rows(ids)
+            return
+        cached = {cid: self.row_of(cid) for cid in ids}
+        gone = sorted((row for cid, row in cached.items() if row is not None and cid not in members), reverse=True)
+        if gone and self._count - len(gone) == new_count:
+            self._remove_rows(gone)
+            self._update_rows([cid for cid in ids if cid in members])
+            return
+        new = [cid for cid in ids if cid in members and cached[cid] is None]
+        if new and self._count + len(new) == new_count:
+            self._insert_claims(new)
+            return
+        self._reset(self._filter)
+
+    def _members(self, ids) -> set[int]:
+        self.queries += 1
+        query = search.claim_ids(self._filter.with_(ids=frozenset(ids)))
+        return {cid for (cid,) in query.tuples()}
+
+    def _update_rows(self, ids) -> None:
+        rows = {cid: self.row_of(cid) for cid in ids}
+        rows = {cid: r for cid, r in rows.items() if r is not None}
+        if not rows:
+            return
+        self.queries += 1
+        fresh = {r[F_ID]: r for r in Claim.select(*FIELDS).where(Claim.id.in_(list(rows))).tuples()}
+        last = len(COLUMNS) - 1
+        for cid, row in rows.items():
+            raw = fresh.get(cid)
+            if raw is None:
+                continue
+            page, offset = divmod(row, PAGE_SIZE)
+            self._pages[page][offset] = (raw, _display_row(raw))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+
+    def _remove_rows(self, rows_descending) -> None:
+        for row in rows_descending:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self._count -= 1
+            self._pages.clear()
+            self.endRemoveRows()
+
+    def _insert_claims(self, ids) -> None:
+        positions = sorted(self._position(cid) for cid in ids)
+        for pos in positions:
+            self.beginInsertRows(QModelIndex(), pos, pos)
+            self._count += 1
+            self._pages.clear()
+            self.endInsertRows()
+
+    def _position(self, claim_id: int) -> int:
+        """How many matching claims sort before ``claim_id`` (it matches too)."""
+        column = search.SORT_KEYS.get(self._filter.sort, Claim.updated_at)
+        self.queries += 2
+        (value,) = Claim.select(column).where(Claim.id == claim_id).tuples().get()
+        desc = self._filter.descending
+        if value is None:
+            before = (column.is_null(False) | (Claim.id > claim_id)) if desc else (
+                column.is_null() & (Claim.id < claim_id))
+        elif desc:
+            before = (column > value) | ((column == value) & (Claim.id > claim_id))
+        else:
+            before = column.is_null() | (column < value) | ((column == value) & (Claim.id < claim_id))
+        flt = self._filter.with_(extra=self._filter.extra + (before,))
+        return search.count_claims(flt)
+
+    def _emit_all_changed(self) -> None:
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+

@@ -1,0 +1,300 @@
+"""The claims page: filter bar, the claims table, and the first-run empty state."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import search
+from desktop.models import Claim
+from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, ClaimsTableModel
+from desktop.views.delegates import HighlightDelegate, PillDelegate
+from desktop.views.filters import FilterBar
+
+SAMPLE_CLAIMS = 2000
+
+
+class _PaintWatcher(QObject):
+    """Tells the page when a watched widget has been painted."""
+
+    def __init__(self, callback, parent=None):
+        super().__init__(parent)
+        self.callback = callback
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            self.callback(obj)
+        return False
+
+
+class EmptyState(QWidget):
+    """What a database without claims shows: how to begin."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        title = QLabel("No claims yet")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        title.setFont(font)
+        text = QLabel(
+            "Log the first claim you want to check, or load some invented sample claims "
+            "and sources to try Claimlog out (you can delete them later)."
+        )
+        text.setWordWrap(True)
+        text.setMaximumWidth(520)
+        for widget in (title, text):
+            widget.setTextFormat(Qt.TextFormat.PlainText)
+            widget.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.new_button = QPushButton("New claim")
+        self.sample_button = QPushButton("Load sample data")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.sample_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(12)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+
+
+class ClaimsPage(QWidget):
+    current_claim_changed = Signal(object)  # claim id or None
+    count_changed = Signal(int, int)  # shown, total
+    first_page_painted = Signal()
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.window_ = window
+        self.filter_bar = FilterBar()
+        self.model = ClaimsTableModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("claims_view")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setShowGrid(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.view.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        widths = {"headline": 300, "claimant": 120, "claimed_on": 78, "status": 108, "verdict": 118,
+                  "evidence": 68, "tags": 110, "updated_at": 120}
+        for key, width in widths.items():
+            header.resizeSection(COLUMN[key], width)
+        self.highlighter = HighlightDelegate(self.view)
+        self.view.setItemDelegateForColumn(COLUMN["headline"], self.highlighter)
+        self._pills = [PillDelegate("status", self.view), PillDelegate("verdict", self.view)]
+        self.view.setItemDelegateForColumn(COLUMN["status"], self._pills[0])
+        self.view.setItemDelegateForColumn(COLUMN["verdict"], self._pills[1])
+        header.setSortIndicator(self.model.sort_column(), self.model.sort_order())
+        self.view.setSortingEnabled(True)
+
+        self.empty = EmptyState()
+        self.empty.new_button.clicked.connect(self.new_claim)
+        self.empty.sample_button.clicked.connect(self.load_sample_data)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.stack, 1)
+
+        self._painted = False
+        self._watcher = _PaintWatcher(self._on_paint, self)
+        self.view.viewport().installEventFilter(self._watcher)
+        self.empty.installEventFilter(self._watcher)
+        self.filter_bar.filter_changed.connect(self.set_filter)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.model.modelReset.connect(self._after_reset)
+        self.model.rowsInserted.connect(lambda *_a: self._update_count())
+        self.model.rowsRemoved.connect(lambda *_a: self._update_count())
+        self._total = 0
+        self._update_total()
+        self._update_empty_state()
+
+    # -- filtering -------------------------------------------------
+    def set_filter(self, flt: search.ClaimFilter) -> None:
+        keep = self.current_claim_id()
+        self.model.set_filter(flt)
+        self.highlighter.set_terms(search.highlight_terms(flt.text))
+        self._update_count()
+        if keep is not None:
+            self.select_claim(keep, only_if_cached=True)
+
+    def current_filter(self) -> search.ClaimFilter:
+        return self.model.filter
+
+    def apply_search(self, text: str) -> None:
+        self.filter_bar.set_search(text)
+
+    def _after_reset(self) -> None:
+        self._update_count()
+        self.current_claim_changed.emit(self.current_claim_id())
+
+    # -- selection -------------------------------------------------
+    def current_claim_id(self) -> int | None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return None
+        return index.siblingAtColumn(0).data(ID_ROLE)
+
+    def selected_claim_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedIndexes()})
+        ids = [self.model.claim_id(r) for r in rows]
+        return [i for i in ids if i is not None]
+
+    def select_claim(self, claim_id: int, only_if_cached: bool = False) -> bool:
+        row = self.model.row_of(claim_id)
+        if row is None and not only_if_cached and self.model.rowCount() <= 5000:
+            for r in range(self.model.rowCount()):
+                if self.model.claim_id(r) == claim_id:
+                    row = r
+                    break
+        if row is None:
+            return False
+        self.view.selectRow(row)
+        self.view.setCurrentIndex(self.model.index(row, 0))
+        self.view.scrollTo(self.model.index(row, 0))
+        return True
+
+    def _current_changed(self, current, _previous) -> None:
+        self.current_claim_changed.emit(current.siblingAtColumn(0).data(ID_ROLE) if current.isValid() else None)
+
+    # -- data changes ----------------------------------------------
+    def refresh_claims(self, ids) -> None:
+        before = self.current_claim_id()
+        self.model.refresh_claims(ids)
+        self._update_total()
+        self._update_count()
+        self._update_empty_state()
+        if self.current_claim_id() != before:
+            self.current_claim_changed.emit(self.current_claim_id())
+
+    def reload(self) -> None:
+        keep = self.current_claim_id()
+        self.filter_bar.reload_choices()
+        self.model.reload()
+        self._update_total()
+        self._update_count()
+        self._update_empty_state()
+        if keep is not None:
+            self.select_claim(keep, only_if_cached=True)
+
+    def _update_total(self) -> None:
+        self._total_trash = self.model.filter.trash
+        self._total = search.count_claims(search.ClaimFilter(trash=self._total_trash))
+        self._any_claim = Claim.select(Claim.id).limit(1).exists()
+
+    def _update_count(self) -> None:
+        if self.model.filter.trash != getattr(self, "_total_trash", None):
+            self._total_trash = self.model.filter.trash
+            self._total = search.count_claims(search.ClaimFilter(trash=self.model.filter.trash))
+        self.count_changed.emit(self.model.rowCount(), self._total)
+
+    def count_text(self) -> str:
+        shown, total = self.model.rowCount(), self._total
+        noun = "claims in the trash" if self.model.filter.trash else "claims"
+        if self.model.filter.with_(trash=False).is_default:
+            return f"{total:,} {noun}"
+        return f"{shown:,} of {total:,} {noun}"
+
+    def _update_empty_state(self) -> None:
+        empty = not self._any_claim
+        self.stack.setCurrentWidget(self.empty if empty else self.view)
+        self.filter_bar.setEnabled(not empty)
+        self.empty.new_button.setEnabled(_claim_form() is not None and not self.window_.read_only)
+        self.empty.sample_button.setEnabled(
+            importlib.util.find_spec("desktop.demo") is not None and not self.window_.read_only)
+
+    # -- header ----------------------------------------------------
+    def _header_menu(self, pos) -> None:
+        menu = QMenu(self)
+        header = self.view.horizontalHeader()
+        for n, (_key, title, _sort) in enumerate(COLUMNS):
+            action = QAction(title, menu)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(n))
+            action.toggled.connect(lambda on, n=n: self.set_column_visible(n, on))
+            menu.addAction(action)
+        menu.popup(header.mapToGlobal(pos))
+
+    def set_column_visible(self, column: int, visible: bool) -> None:
+        header = self.view.horizontalHeader()
+        shown = sum(not header.isSectionHidden(n) for n in range(len(COLUMNS)))
+        if not visible and shown <= 1:
+            return  # keep at least one column
+        header.setSectionHidden(column, not visible)
+
+    # -- painting --------------------------------------------------
+    def _on_paint(self, widget) -> None:
+        if self._painted:
+            return
+        if widget is self.empty or self.model.rowCount() == 0 or self.model.cached_rows() > 0:
+            self._painted = True
+            self.first_page_painted.emit()
+
+    @property
+    def painted(self) -> bool:
+        return self._painted
+
+    # -- first-run actions -----------------------------------------
+    def new_claim(self) -> None:
+        form = _claim_form()
+        if form is not None:
+            form.open_claim_dialog(self.window_)
+
+    def load_sample_data(self) -> None:
+        from desktop import demo
+        from desktop.views.worker import run_task
+
+        self.empty.sample_button.setEnabled(False)
+
+        def done(_result):
+            self.window_.signals.database_replaced.emit()
+
+        def failed(exc):
+            self._update_empty_state()
+            QMessageBox.warning(self, "Sample data not loaded", f"The sample data was not loaded: {exc}")
+
+        self.sample_task = run_task(
+            self, demo.generate, SAMPLE_CLAIMS, on_done=done, on_error=failed,
+            progress_title="Loading sample data", cancellable=True,
+        )
+
+
+def _claim_form():
+    if importlib.util.find_spec("desktop.views.claim_form") is None:
+        return None
+    try:
+        return importlib.import_module("desktop.views.claim_form")
+    except Exception:
+        return None

@@ -1,0 +1,178 @@
+"""The claims table model: Qt's model contract, paging, sort, filter, in-place updates."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import Qt
+
+from desktop import search, services
+from desktop.models import Claim
+from desktop.views import claims_model
+from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, TERM_ROLE, ClaimsTableModel
+
+
+@pytest.fixture
+def claims(database):
+    ids = []
+    for n in range(23):
+        claim = services.create_claim(services.ClaimInput(
+            text=f"Claim {n}: the river flooded {n} villages" if n % 3 else f"Claim {n}: covid-19 figures by O'Brien",
+            claimant=f"Speaker {n % 4}",
+            claimed_on=f"2023-{(n % 12) + 1:02d}",
+            tags=[f"topic{n % 3}"],
+        ))
+        ids.append(claim.id)
+    services.set_status(ids[0], "in_progress")
+    return ids
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    monkeypatch.setattr(claims_model, "PAGE_SIZE", 4)
+    monkeypatch.setattr(claims_model, "MAX_PAGES", 2)
+
+
+def shown_ids(model):
+    return [model.data(model.index(r, 0), ID_ROLE) for r in range(model.rowCount())]
+
+
+def sql_ids(flt):
+    return [cid for (cid,) in search.claim_ids(flt).tuples()]
+
+
+def test_modeltester_with_rows(qtmodeltester, claims):
+    model = ClaimsTableModel()
+    qtmodeltester.check(model, force_py=True)
+    model.set_filter(search.ClaimFilter(text="covid"))
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_modeltester_empty(qtmodeltester, database):
+    model = ClaimsTableModel()
+    assert model.rowCount() == 0
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_pages_follow_sql_order_and_cache_stays_bounded(claims, small_pages):
+    model = ClaimsTableModel()
+    assert model.rowCount() == 23
+    assert shown_ids(model) == sql_ids(search.ClaimFilter())
+    assert model.cached_rows() <= 8  # two pages of four
+    # Reading backwards (pages from the far end are read in reverse) gives the same rows.
+    backwards = [model.claim_id(r) for r in reversed(range(model.rowCount()))]
+    assert backwards == list(reversed(sql_ids(search.ClaimFilter())))
+
+
+def test_row_count_is_one_query_per_filter_change(claims):
+    model = ClaimsTableModel()
+    before = model.queries
+    for _ in range(3):
+        model.rowCount()
+        model.data(model.index(0, 0))
+        model.data(model.index(5, 2))
+    assert model.queries - before == 1  # the first page, once
+    model.set_filter(search.ClaimFilter(text="river"))
+    assert model.queries - before == 2  # plus one COUNT
+
+
+@pytest.mark.parametrize("column", range(len(COLUMNS)))
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_sort_by_every_column_matches_sql(claims, small_pages, column, order):
+    model = ClaimsTableModel()
+    model.sort(column, order)
+    key = COLUMNS[column][2]
+    flt = search.ClaimFilter(sort=key, descending=order == Qt.SortOrder.DescendingOrder)
+    assert shown_ids(model) == sql_ids(flt)
+    field = search.SORT_KEYS[key]
+    values = [Claim.get_by_id(i).__data__[field.name] for i in shown_ids(model)]
+    ordered = sorted(values, key=lambda v: (v is not None, v), reverse=order == Qt.SortOrder.DescendingOrder)
+    assert values == ordered
+
+
+def test_filters_combine(claims):
+    model = ClaimsTableModel()
+    flt = search.ClaimFilter(text="river", claimant_ids=frozenset({Claim.get_by_id(claims[1]).claimant_id}))
+    model.set_filter(flt)
+    expected = {c.id for c in Claim.select() if "river" in c.text and c.claimant_id in flt.claimant_ids}
+    assert model.rowCount() == len(expected) > 0
+    assert set(shown_ids(model)) == expected
+
+
+def test_roles(claims):
+    model = ClaimsTableModel()
+    model.set_filter(search.ClaimFilter(statuses=frozenset({"in_progress"})))
+    assert model.rowCount() == 1
+    assert model.data(model.index(0, COLUMN["status"])) == "In progress"
+    assert model.data(model.index(0, COLUMN["status"]), TERM_ROLE) == "in_progress"
+    assert model.data(model.index(0, COLUMN["verdict"]), TERM_ROLE) == ""
+    assert model.data(model.index(0, COLUMN["evidence"])) == "0 / 0"
+    assert "supporting" in model.data(model.index(0, COLUMN["evidence"]), Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(0, 0), ID_ROLE) == claims[0]
+
+
+def test_edit_updates_row_in_place(qtbot, claims):
+    model = ClaimsTableModel()
+    row = shown_ids(model).index(claims[5])
+    services.update_claim(claims[5], services.ClaimInput(text="Edited text of the claim", claimant="New Person"))
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(model.dataChanged) as blocker:
+        model.refresh_claims([claims[5]])
+    assert blocker.args[0].row() == row
+    assert not resets
+    assert model.data(model.index(row, COLUMN["headline"])) == "Edited text of the claim"
+    assert model.data(model.index(row, COLUMN["claimant"])) == "New Person"
+
+
+def test_new_claim_is_inserted_where_it_sorts(qtbot, claims):
+    model = ClaimsTableModel()
+    model.data(model.index(0, 0))
+    new = services.create_claim(services.ClaimInput(text="A brand new claim"))
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(model.rowsInserted) as blocker:
+        model.refresh_claims([new.id])
+    assert blocker.args[1] == 0  # newest first
+    assert not resets
+    assert model.rowCount() == 24
+    assert shown_ids(model) == sql_ids(search.ClaimFilter())
+
+
+def test_trashed_claim_leaves_and_trash_view_shows_it(qtbot, claims):
+    model = ClaimsTableModel()
+    ids = shown_ids(model)
+    services.trash_claims([claims[3]])
+    with qtbot.waitSignal(model.rowsRemoved) as blocker:
+        model.refresh_claims([claims[3]])
+    assert blocker.args[1] == ids.index(claims[3])
+    assert claims[3] not in shown_ids(model)
+    model.set_filter(search.ClaimFilter(trash=True))
+    assert shown_ids(model) == [claims[3]]
+    services.restore_claims([claims[3]])
+    model.refresh_claims([claims[3]])
+    assert shown_ids(model) == []
+
+
+def test_unknown_change_rereads_everything(claims):
+    model = ClaimsTableModel()
+    Claim.update(headline="changed behind our back").where(Claim.id == claims[-1]).execute()
+    model.refresh_claims([])
+    assert "changed behind our back" in [model.data(model.index(r, 0)) for r in range(model.rowCount())]
+
+
+def test_sort_survives_filter_change(claims):
+    model = ClaimsTableModel()
+    model.sort(COLUMN["claimant"], Qt.SortOrder.AscendingOrder)
+    model.set_filter(search.ClaimFilter(text="river"))
+    assert model.filter.sort == "claimant" and not model.filter.descending
+    assert shown_ids(model) == sql_ids(search.ClaimFilter(text="river", sort="claimant", descending=False))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=30))
+def test_any_search_text_is_safe(claims, text):
+    model = ClaimsTableModel()
+    model.set_filter(search.ClaimFilter(text=text))
+    assert model.rowCount() >= 0
+    if model.rowCount():
+        assert model.data(model.index(0, 0)) is not None
