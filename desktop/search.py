@@ -42,6 +42,9 @@ _UNBROKEN_RUN = re.compile(f"[{_MYANMAR}{_CHARWISE}]+")
 # unless it is stacked under the previous one (U+1039) or killed by asat (U+103A).
 _MYANMAR_BREAK = re.compile(r"(?<!\u1039)([\u1000-\u102a\u103f\u1040-\u104f])(?![\u103a\u1039])")
 _CHARWISE_CHAR = re.compile(f"([{_CHARWISE}])")
+# Never searchable, and fatal to a MATCH: NUL ends FTS5's parse early
+# ("unterminated string"), a lone surrogate cannot even be sent to SQLite.
+_UNSEARCHABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def _split_run(run: str) -> str:
@@ -61,7 +64,7 @@ def index_text(text: str | None) -> str:
 
 def fts_query(user_text: str, prefix_last: bool = True) -> str | None:
     """A safe FTS5 MATCH expression for what a person typed; None when empty."""
-    text = (user_text or "").strip()
+    text = _UNSEARCHABLE.sub(" ", user_text or "").strip()
     if not text:
         return None
     # Unbroken-script runs become quoted phrases of their pieces.
