@@ -1,0 +1,1026 @@
+"""Original sample data in the style of conflict reporting (no Qt).
+
+``generate(n_claims, seed)`` fills the bound database with claims, claimants,
+sources (with archives), evidence links, tags and the History those imply,
+exactly as the services would have left them: every denormalised column
+(``headline``, ``claimant_name``, ``tags_text``, the ``n_*`` counters,
+``source.n_claims``) and every full-text row (``claim_fts``, ``source_fts``)
+is right, and the workflow gates hold (needs-review and final claims have a
+verdict and a supporting or refuting source).
+
+All sentences, names and outlets here were written for Claimlog; the
+organisations and outlets are invented, the places are real towns, and the
+web addresses use the reserved ``.example`` domain so that nothing points to
+a real page.
+
+Speed: one million claims in well under a minute. Everything is built as
+tuples from pools prepared once and written with ``executemany`` in batches,
+inside ONE transaction: a cancel (``progress`` returning False) or a crash
+leaves the database exactly as it was. For a large run the secondary indexes
+of the tables being filled are dropped and created again at the end (inside
+the same transaction), which sorts once instead of updating a dozen B-trees
+row by row.
+
+Deterministic: the same seed on an empty database gives the same rows, uuids
+included. Appending to a database that already has rows mixes the current
+highest ids into the seed, so new uuids and addresses never clash.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from desktop.errors import ClaimlogError
+from desktop.models import database
+from desktop.search import index_text
+from desktop.services.claims import headline_for
+
+__all__ = ["Cancelled", "generate"]
+
+BATCH = 10_000  # claims per executemany round (and per progress call)
+DROP_INDEXES_FROM = 20_000  # rebuild indexes at the end from this many claims up
+
+
+class Cancelled(ClaimlogError):
+    """``progress`` asked to stop; the whole run was rolled back."""
+
+    def __init__(self) -> None:
+        super().__init__("Demo data generation was cancelled; nothing was added.")
+
+
+# --------------------------------------------------------------------------
+# Word pools. Every sentence below is original to this project.
+# --------------------------------------------------------------------------
+
+# (town, region tag)
+PLACES = [
+    ("Lashio", "Shan"), ("Hsipaw", "Shan"), ("Kyaukme", "Shan"), ("Laukkai", "Shan"), ("Muse", "Shan"),
+    ("Kutkai", "Shan"), ("Namhsan", "Shan"), ("Nawnghkio", "Shan"), ("Pekon", "Shan"),
+    ("Myawaddy", "Karen"), ("Hpa-an", "Karen"), ("Kawkareik", "Karen"),
+    ("Kalay", "Sagaing"), ("Tamu", "Sagaing"), ("Monywa", "Sagaing"), ("Depayin", "Sagaing"),
+    ("Yinmabin", "Sagaing"), ("Pale", "Sagaing"), ("Sagaing", "Sagaing"),
+    ("Hakha", "Chin"), ("Falam", "Chin"), ("Mindat", "Chin"), ("Thantlang", "Chin"), ("Matupi", "Chin"),
+    ("Hpakant", "Kachin"), ("Bhamo", "Kachin"), ("Myitkyina", "Kachin"),
+    ("Mogok", "Mandalay"), ("Madaya", "Mandalay"),
+    ("Paletwa", "Rakhine"), ("Kyauktaw", "Rakhine"), ("Mrauk-U", "Rakhine"), ("Maungdaw", "Rakhine"),
+    ("Loikaw", "Karenni"), ("Demoso", "Karenni"), ("Hpasawng", "Karenni"),
+    ("Dawei", "Tanintharyi"), ("Launglon", "Tanintharyi"),
+    ("Gangaw", "Magway"), ("Pauk", "Magway"), ("Myaing", "Magway"), ("Magway", "Magway"),
+    ("Taungoo", "Bago"),
+]
+COUNTRIES = ["India", "Thailand", "Bangladesh", "China", "Laos"]
+
+GROUPS = [
+    "Northern Hills Defence Army", "Chindwin Valley Resistance Force", "Eastern Plateau Liberation Front",
+    "Salween People's Army", "Kaladan Brigade", "Southern Coast Defence Force", "United Uplands Alliance",
+    "Red River Column", "Tenasserim Volunteer Battalion", "Western Ranges Defence Force",
+]
+OUTLETS = [
+    ("Frontier Ledger", "frontierledger.example"), ("Chindwin Daily", "chindwindaily.example"),
+    ("Mountain Voice Radio", "mountainvoice.example"), ("Delta Morning Post", "deltamorningpost.example"),
+    ("Border Watch News", "borderwatch.example"), ("Upland Tribune", "uplandtribune.example"),
+    ("Salween Post", "salweenpost.example"), ("The Valley Observer", "valleyobserver.example"),
+]
+WIRES = [
+    ("Continental Press Agency", "continentalpress.example"), ("Meridian Wire", "meridianwire.example"),
+    ("Asia Desk News Service", "asiadesk.example"),
+]
+MINISTRIES = [
+    "Ministry of Information", "Ministry of Home Affairs", "Ministry of Defence", "Ministry of Health",
+    "Ministry of Foreign Affairs", "Ministry of Social Welfare, Relief and Resettlement",
+    "Ministry of Electricity and Energy", "Ministry of Commerce",
+]
+MILITARY = [
+    ("Maj. Gen. Kyaw Tun Oo, military spokesman", "person"),
+    ("Military Information Team", "organisation"),
+    ("Regional Command Headquarters", "organisation"),
+    ("Border Guard Command", "organisation"),
+]
+LOCALS = [
+    ("Township relief committee", "organisation"), ("Local residents (unnamed)", "unknown"),
+    ("Village administrator", "person"), ("Naw Paw Htoo, relief coordinator", "person"),
+    ("Salai Van Lian, township administrator", "person"), ("Dr. Hnin Wai, township health officer", "person"),
+    ("Rights Monitor Network", "organisation"), ("Displaced Persons Support Group", "organisation"),
+    ("Teachers' strike committee", "organisation"), ("Unattributed social media account", "unknown"),
+]
+SPOKES = ["Ko Thura", "Ma Ei Phyu", "Saw Eh Doh", "Khun Aung", "Salai Thang", "Ko Min Khant"]
+
+# Claimants in other scripts: (name, kind).
+MY_CLAIMANTS = [
+    ("ဒေသခံသတင်းဌာန", "organisation"),  # a local news agency
+    ("တော်လှန်ရေးတပ်ဖွဲ့ ပြောရေးဆိုခွင့်ရှိသူ", "person"),  # a resistance spokesperson
+    ("စစ်ကောင်စီ ပြန်ကြားရေးအဖွဲ့", "organisation"),  # the junta's information team
+]
+AR_CLAIMANTS = [
+    ("المتحدث باسم وزارة الدفاع", "person"),  # the defence ministry's spokesman
+    ("شبكة الرصد الميدانية", "organisation"),  # a field monitoring network
+    ("وكالة الأنباء المحلية", "organisation"),  # the local news agency
+]
+
+# Placeholders: {n} a count, {n2} a small count, {p} a place, {d} a day,
+# {m} a month, {m0} the month before, {o} an outlet, {g} an armed group,
+# {c} a country, {pct} a percentage, {h} hours, {y} a year.
+# (text, short text or "", claimant category, tags)
+EN_TEMPLATES = [
+    ("At least {n} soldiers and police surrendered in {p} township within three weeks, according to figures "
+     "compiled by {o}.", "{n} soldiers and police surrendered in {p} in three weeks", "outlet", ("surrenders",)),
+    ("{g} said it had captured {n2} military outposts around {p} since {d}.",
+     "{g} says it took {n2} outposts near {p}", "group", ("territorial control",)),
+    ("An airstrike on a village near {p} on {d} killed {n2} civilians, including children, local residents said.",
+     "Airstrike near {p} killed {n2} civilians", "local", ("airstrikes", "casualties")),
+    ("{n} troops crossed the border into {c} after fighting near {p}, a wire agency reported.",
+     "{n} troops fled into {c} after fighting near {p}", "wire", ("border", "surrenders")),
+    ("More than {n} people have fled their homes in {p} township since {d}.",
+     "Over {n} people displaced in {p} since {d}", "local", ("displacement",)),
+    ("The ministry said {n} tonnes of rice reached displaced families in {p} during {m}.",
+     "{n} tonnes of rice delivered to {p} in {m}", "ministry", ("humanitarian aid", "rice")),
+    ("Mobile internet in {p} has been cut off for {n2} consecutive days.",
+     "{p} without mobile internet for {n2} days", "outlet", ("internet shutdown",)),
+    ("{n2} schools in {p} township closed after shelling in {m}.", "", "local", ("education", "shelling")),
+    ("A convoy of {n2} fuel trucks was turned back at the {p} checkpoint on {d}.",
+     "{n2} fuel trucks turned back at {p} checkpoint", "outlet", ("fuel", "checkpoints")),
+    ("The military spokesman said no civilians were harmed in the operation near {p} on {d}.",
+     "No civilians harmed near {p}, military says", "military", ("casualties", "official denials")),
+    ("{g} claimed that {n} new recruits completed training in {m}.",
+     "{g}: {n} recruits trained in {m}", "group", ("recruitment",)),
+    ("Over {n2} people were injured by landmines in {p} and nearby villages in {m}.",
+     "{n2} landmine injuries around {p} in {m}", "local", ("landmines", "casualties")),
+    ("The price of cooking oil in the {p} market rose by {pct} percent between {m0} and {m}.",
+     "Cooking oil up {pct}% in {p}", "outlet", ("prices",)),
+    ("Authorities in {p} arrested {n2} people on {d} for sharing posts about the fighting.",
+     "{n2} arrested in {p} over posts about fighting", "local", ("arrests", "free expression")),
+    ("The bridge linking {p} to the highway was destroyed on {d}, cutting the main supply route.",
+     "{p} bridge destroyed, supply route cut", "outlet", ("infrastructure",)),
+    ("{n} prisoners were released from {p} prison under an amnesty announced on {d}.",
+     "{n} prisoners freed in {p} amnesty", "ministry", ("prisoners", "amnesty")),
+    ("Electricity in {p} has been limited to {h} hours a day since {m}.",
+     "{p} gets {h} hours of power a day", "ministry", ("electricity",)),
+    ("{n2} health workers in {p} were detained after treating wounded fighters, a rights group said.",
+     "{n2} health workers detained in {p}", "local", ("health", "arrests")),
+    ("Camps for displaced people near {p} received no food deliveries for {n2} days in {m}.",
+     "No food for {n2} days in camps near {p}", "local", ("humanitarian aid", "displacement")),
+    ("A video shared on {d} shows troops entering {p} after the announced ceasefire.",
+     "Video shows troops entering {p} after ceasefire", "local", ("video", "ceasefire")),
+    ("The ceasefire in {p} took effect on {d} and has held since, the ministry said.",
+     "{p} ceasefire holding since {d}, ministry says", "ministry", ("ceasefire",)),
+    ("{g} denied any role in the explosion at the {p} market on {d}.",
+     "{g} denies role in {p} market blast", "group", ("official denials", "explosions")),
+    ("About {n} homes in {p} burned down during the clashes of {m}.",
+     "{n} homes burned in {p} in {m}", "outlet", ("arson", "displacement")),
+    ("{n} conscripts deserted from units based around {p} in {m}, according to {o}.",
+     "{n} conscripts deserted near {p} in {m}", "outlet", ("conscription", "desertions")),
+    ("The number of displaced people in {p} township reached {n} by the end of {m}, the relief office said.",
+     "{n} displaced in {p} by end of {m}", "local", ("displacement", "statistics")),
+    ("The junta spokesman declined to comment on reports that {n2} aircraft were grounded at {p} in {m}.",
+     "", "military", ("air force",)),
+    ("{g} said {n2} of its fighters were killed in the battle for {p} in {m}, far fewer than the army claims.",
+     "{g} admits {n2} fighters killed at {p}", "group", ("casualties", "competing figures")),
+    ("Voter lists for {p} township include {n} people who left the area before {y}, {o} found.",
+     "{p} voter lists include {n} departed residents", "outlet", ("elections", "statistics")),
+]
+
+CONTEXTS = [
+    "The figure comes from a single post on the group's channel; no independent count was available yet.",
+    "Phone lines to {p} have been down since {m0}, so local confirmation is slow.",
+    "Earlier reports by the same outlet gave a lower number for the same period.",
+    "The ministry's figures usually cover the whole region, not just {p} township.",
+    "Two of our contacts in {p} describe the same events but disagree on the dates.",
+    "Satellite imagery for {m} is cloudy over {p}; a clear pass is expected next week.",
+    "Journalists have not been able to enter {p} since {m0}.",
+    "The claim spread widely after it was quoted in a televised briefing on {d}.",
+    "Numbers in the original post were edited twice after publication.",
+    "The relief office publishes its tallies with a delay of about a month.",
+]
+
+EXPLANATIONS = {
+    "true": ["Hospital, relief office and independent counts all agree with the figure.",
+             "Two independent sources on the ground and the official bulletin confirm the claim."],
+    "mostly_true": ["The event happened as described, but the number is rounded up from the documented total.",
+                    "Correct in substance; the date given is one day off."],
+    "misleading": ["The number is accurate but covers the whole region, not the township named.",
+                   "The footage is real but was filmed months earlier and in another place."],
+    "false": ["Records from the township contradict the claim, and the cited source says something else.",
+              "The video predates the events it is said to show; the original upload is from the year before."],
+    "unverified": ["No independent source could confirm or refute the figure; access to the area is cut off.",
+                   "The only account comes from the claimant; we could reach no one else in the area."],
+    "not_checkable": ["A statement of intent about the future, not a checkable fact.",
+                      "An opinion about the conduct of the war rather than a factual claim."],
+}
+
+QUOTES = {
+    "supports": [
+        "Our field team counted {n} people at the reception site in {p}.",
+        "In a statement dated {d}, the office confirmed a figure of {n}.",
+        "Satellite images taken in {m} show burned structures consistent with the account.",
+        "Staff at the clinic in {p} told us they had treated {n2} patients from the area that week.",
+        "The log lists {n2} entries for {d}, matching the number reported.",
+    ],
+    "refutes": [
+        "Hospital records list {n2} admissions that day, none of them from {p}.",
+        "The footage first appeared online in {m0}, before the events it is said to show.",
+        "The ministry's own bulletin for {m} gives a far smaller figure.",
+        "Residents of {p} reached by phone said the road was open throughout {m}.",
+        "The photo is from another district; its original caption names a different town.",
+    ],
+    "context": [
+        "Before the fighting, {p} township had roughly {n} registered households.",
+        "Access to {p} has been restricted for reporters since {m0}.",
+        "The relief office changed how it counts displaced families in {m0}.",
+        "Similar figures circulated after the clashes of the previous year.",
+    ],
+    "appearance": [
+        "{n} surrendered in {p}, the post says, without naming a source.",
+        "Speaking to reporters on {d}, the spokesman repeated the figure.",
+        "The claim appears in the third paragraph of the article, attributed to local sources.",
+        "A widely shared graphic states the number without any date or source.",
+    ],
+}
+NOTES = [
+    "Quote translated by the desk.", "Checked against the archived copy.", "Figure appears in a table, not the text.",
+    "Second-hand account; the author was not in {p}.", "Timestamp refers to the full recording.",
+]
+
+# (name in Burmese, name in English, region tag)
+MY_PLACES = [
+    ("စစ်ကိုင်း", "Sagaing", "Sagaing"), ("မကွေး", "Magway", "Magway"), ("လားရှိုး", "Lashio", "Shan"),
+    ("မြဝတီ", "Myawaddy", "Karen"), ("ကလေး", "Kalay", "Sagaing"), ("ဟားခါး", "Hakha", "Chin"),
+    ("မိုးကုတ်", "Mogok", "Mandalay"), ("ဗန်းမော်", "Bhamo", "Kachin"), ("လွိုင်ကော်", "Loikaw", "Karenni"),
+]
+MY_MONTHS = ["ဇန်နဝါရီ", "ဖေဖော်ဝါရီ", "မတ်", "ဧပြီ", "မေ", "ဇွန်", "ဇူလိုင်", "ဩဂုတ်", "စက်တင်ဘာ",
+             "အောက်တိုဘာ", "နိုဝင်ဘာ", "ဒီဇင်ဘာ"]
+MY_DIGITS = str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉")
+# Written for Claimlog; English sense in the comment after each.
+MY_TEMPLATES = [
+    ("{p}မြို့နယ်တွင် စစ်ကောင်စီတပ်သား {n} ဦး လက်နက်ချခဲ့သည်ဟု ဒေသခံသတင်းဌာနက ဖော်ပြသည်။",
+     ("surrenders",)),  # a local outlet reports {n} junta soldiers surrendered in {p} township
+    ("{d}က {p}အနီးရှိ ကျေးရွာတစ်ရွာကို လေကြောင်းမှ တိုက်ခိုက်ရာ အရပ်သား {n2} ဦး သေဆုံးခဲ့သည်။",
+     ("airstrikes", "casualties")),  # on {d} an air attack on a village near {p} killed {n2} civilians
+    ("{p}ဒေသမှ လူဦးရေ {n} ဦးကျော် နေအိမ်များကို စွန့်ခွာ ထွက်ပြေးခဲ့ရသည်။",
+     ("displacement",)),  # more than {n} people from around {p} had to leave their homes
+    ("တော်လှန်ရေးတပ်ဖွဲ့များက {p}အနီးရှိ စစ်စခန်း {n2} ခုကို သိမ်းပိုက်ပြီးဖြစ်ကြောင်း ကြေညာသည်။",
+     ("territorial control",)),  # resistance forces say they have taken {n2} army camps near {p}
+    ("{p}တွင် မိုဘိုင်းအင်တာနက် ဖြတ်တောက်ထားသည်မှာ ရက်ပေါင်း {n2} ရက် ရှိပြီဖြစ်သည်။",
+     ("internet shutdown",)),  # mobile internet in {p} has been cut for {n2} days
+    ("{p}ဈေးတွင် ဆန်တစ်အိတ်ဈေး {pct} ရာခိုင်နှုန်း မြင့်တက်သွားသည်။",
+     ("prices", "rice")),  # the price of a sack of rice at the {p} market rose {pct} percent
+]
+
+# (name in Arabic, name in English)
+AR_PLACES = [("حلب", "Aleppo"), ("إدلب", "Idlib"), ("الحسكة", "Hasakah"), ("دير الزور", "Deir ez-Zor"),
+             ("الفاشر", "El Fasher"), ("نيالا", "Nyala"), ("الخرطوم", "Khartoum"), ("مأرب", "Marib"),
+             ("تعز", "Taiz"), ("الحديدة", "Hodeidah"), ("الرقة", "Raqqa"), ("كادقلي", "Kadugli")]
+AR_MONTHS = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
+             "نوفمبر", "ديسمبر"]
+AR_TEMPLATES = [
+    ("قال متحدث باسم وزارة الدفاع إن {n2} مدنيين قتلوا في قصف استهدف {p} يوم {d}.",
+     ("airstrikes", "casualties")),  # a defence ministry spokesman says {n2} civilians died in shelling of {p}
+    ("أفادت مصادر محلية بنزوح أكثر من {n} عائلة من {p} خلال الأسبوع الماضي.",
+     ("displacement",)),  # local sources report over {n} families displaced from {p} last week
+    ("أعلنت جماعة مسلحة سيطرتها على {n2} مواقع عسكرية قرب {p}.",
+     ("territorial control",)),  # an armed group announced it controls {n2} military positions near {p}
+    ("وصلت {n2} شاحنة محملة بالمساعدات الغذائية إلى {p} عبر المعبر الحدودي في {m}.",
+     ("humanitarian aid",)),  # {n2} trucks of food aid reached {p} through the border crossing in {m}
+    ("انقطعت الكهرباء عن أحياء واسعة في {p} لمدة {h} ساعة متواصلة بحسب السكان.",
+     ("electricity",)),  # residents say large parts of {p} had no power for {h} hours
+    ("ارتفع سعر الخبز في أسواق {p} بنسبة {pct} بالمئة منذ بداية {m}.",
+     ("prices",)),  # the price of bread in {p} markets rose {pct} percent since the start of {m}
+]
+
+EXTRA_TAGS = ["fact-check request", "viral", "old footage", "misattributed", "satellite imagery", "propaganda",
+              "statistics", "follow-up", "translation needed"]
+
+CHECKERS = ["Thiri Aung", "Kyaw Zin", "Mariam Haddad", "Daniel Okoro", "Su Mon", "Hassan Idris", "Aye Chan",
+            "Lena Brandt", "Nilar Win", "Omar Saleh"]
+EDITORS = ["Moe Thida (editor)", "Rania Fares (editor)", "Peter Lindqvist (editor)"]
+HOLD_REASONS = ["Waiting for the relief office's monthly figures.", "Need a second opinion on the footage.",
+                "Contact in the township unreachable.", ""]
+CANCEL_REASONS = ["Duplicate of a claim already logged.", "Out of scope for the desk.",
+                  "Opinion rather than a checkable statement.", "Claim withdrawn by the outlet before we started."]
+REOPEN_REASONS = ["The ministry published a corrected figure.", "A reader sent the original upload of the video.",
+                  "New hospital records change the count."]
+CORRECTION_REASONS = ["Correction after new records came to light.", "Corrected: the earlier verdict relied on a "
+                      "misread table."]
+
+# Source kinds: (kind, weight, title templates, publisher kind)
+SOURCE_SPECS = [
+    ("news_article", 30, ["{n} flee {p} as fighting spreads", "Residents of {p} describe a week of shelling",
+                          "Aid convoys stalled outside {p}", "Resistance forces claim gains near {p}",
+                          "Army denies civilian deaths in {p} strike", "In {p}, schools stay shut as clashes go on",
+                          "Fuel shortages bite in {p}", "What we know about the fighting in {p}"], "outlet"),
+    ("official_statement", 12, ["Statement on the security situation in {p} township",
+                                "Press release on humanitarian deliveries, {m}",
+                                "Announcement No. {n2}/{y} concerning {p}", "Briefing notes of {d} {y}"], "ministry"),
+    ("social_post", 16, ["Post by the {g} channel, {d} {y}", "Video post showing a convoy near {p}",
+                         "Photo thread on damage in {p}", "Livestream clip from {p}, {d}"], "group"),
+    ("report", 10, ["Displacement update: {r} region, {m}", "Protection monitoring report, {m}",
+                    "Explosive ordnance snapshot, {m}", "Rapid needs assessment for {p} township"], "agency"),
+    ("dataset", 5, ["Conflict events dataset, {y}", "Displacement figures by township, {m}",
+                    "Market price monitor, {m}"], "agency"),
+    ("interview", 8, ["Interview with a relief worker in {p}", "Phone interview with a resident of {p}",
+                      "Interview with a former soldier who left his unit near {p}"], "desk"),
+    ("document", 7, ["Internal order from the {p} regional command", "Detainee list from {p} prison",
+                     "Township hospital admission log, {m}"], "desk"),
+    ("web_page", 8, ["{p} township profile", "Checkpoints and road conditions around {p}", "About the {g}"], "agency"),
+    ("other", 4, ["Radio broadcast transcript, {d} {y}", "Photograph of a notice board in {p}"], "outlet"),
+]
+MY_SOURCE_TITLES = ["{p} ဒေသ စစ်ရေးအခြေအနေ သတင်း", "{p}မှ ဒုက္ခသည်များ၏ အသံ"]  # fighting news; voices of the displaced
+AR_SOURCE_TITLES = ["تقرير ميداني عن الأوضاع في {p}", "شهادات من سكان {p}"]  # field report; residents' testimony
+AGENCIES = [("UN Relief Coordination Office", "reliefoffice.example"),
+            ("Township Displacement Monitor", "displacementmonitor.example"),
+            ("Open Conflict Data Project", "openconflictdata.example"),
+            ("Regional Market Watch", "marketwatch.example")]
+DESK = [("Our desk", None), ("Obtained by the desk", None)]
+SOURCE_NOTES = ["Paywalled; the desk keeps a saved copy.", "Author is a long-standing local stringer.",
+                "Figures in the table differ from the text.", "Translated from Burmese by the desk.",
+                "The page was edited after publication.", "Shared by a contact who asked not to be named."]
+CREDIBILITY_BY_KIND = {
+    "news_article": ("credible", "credible", "partly_credible", "unrated"),
+    "official_statement": ("partly_credible", "not_credible", "unrated", "credible"),
+    "social_post": ("not_credible", "partly_credible", "unrated", "unrated"),
+    "report": ("credible", "credible", "unrated"),
+    "dataset": ("credible", "credible", "partly_credible"),
+    "interview": ("credible", "partly_credible", "unrated"),
+    "document": ("partly_credible", "credible", "unrated"),
+    "web_page": ("unrated", "partly_credible", "credible"),
+    "other": ("unrated", "not_credible", "partly_credible"),
+}
+LOCATORS = ["", "", "", "p. 2", "p. 4", "p. 11", "para. 3", "para. 7", "table 2", "00:01:42", "00:12:05", "slide 5"]
+
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December"]
+
+EPOCH = date(2023, 1, 1)
+SPAN_DAYS = 1200  # claims are spread over about three and a quarter years (all in the past)
+DAY = 86_400
+
+STATUS_PLAN = [  # (cumulative probability, plan)
+    (0.27, "unstarted"), (0.48, "in_progress"), (0.53, "on_hold"), (0.63, "needs_review"), (0.87, "final"),
+    (0.89, "reopened"), (0.905, "corrected"), (1.0, "cancelled"),
+]
+VERDICT_PLAN = [(0.34, "false"), (0.54, "misleading"), (0.69, "true"), (0.81, "mostly_true"),
+                (0.95, "unverified"), (1.0, "not_checkable")]
+
+
+def _pick_cumulative(plan, u):
+    for limit, value in plan:
+        if u < limit:
+            return value
+    return plan[-1][1]
+
+
+def _positional(template: str, names: tuple[str, ...]) -> str:
+    """Turn {name} placeholders into {0}, {1}... once, so formatting is cheap."""
+    return template.format(**{name: "{%d}" % i for i, name in enumerate(names)})
+
+
+VALUE_NAMES = ("n", "n2", "p", "d", "m", "m0", "o", "g", "c", "pct", "h", "y", "r")
+
+
+class _Clock:
+    """Timestamps as stored (``YYYY-MM-DDTHH:MM:SS.ffffffZ``) from seconds after EPOCH."""
+
+    def __init__(self, days: int):
+        self.days = [(EPOCH + timedelta(days=d)).isoformat() for d in range(days)]
+        self.minutes = [f"T{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
+
+    def ts(self, sec: int) -> str:
+        d, rem = divmod(sec, DAY)
+        m, s = divmod(rem, 60)
+        return f"{self.days[d]}{self.minutes[m]}{s:02d}.{(sec * 7919) % 1_000_000:06d}Z"
+
+
+def _uuid(bits: int) -> str:
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def _slug(text: str) -> str:
+    out = []
+    for word in text.lower().split():
+        word = "".join(ch for ch in word if ch.isascii() and ch.isalnum())
+        if word:
+            out.append(word)
+    return "-".join(out[:8]) or "item"
+
+
+# --------------------------------------------------------------------------
+
+
+def generate(n_claims: int, seed: int = 1, progress=None) -> dict:
+    """Add ``n_claims`` sample claims (and their sources...) to the bound database.
+
+    ``progress(done, total) -> bool`` is called after every batch; returning
+    False cancels: everything is rolled back and ``Cancelled`` is raised.
+    Returns how many rows of each kind were added.
+    """
+    n_claims = int(n_claims)
+    if n_claims < 0:
+        raise ValueError("n_claims must be 0 or more")
+    conn = database.connection()
+    try:
+        with database.atomic():
+            return _Generator(conn, n_claims, seed, progress).run()
+    except _CancelSignal:
+        raise Cancelled() from None
+
+
+class _CancelSignal(Exception):
+    """Raised inside the transaction so that ``atomic()`` rolls it back."""
+
+
+class _Generator:
+    def __init__(self, conn, n_claims: int, seed: int, progress):
+        self.conn = conn
+        self.n = n_claims
+        self.progress = progress
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        self.claim_base = (one("SELECT IFNULL(MAX(id), 0) FROM claim") or 0) + 1
+        self.source_base = (one("SELECT IFNULL(MAX(id), 0) FROM source") or 0) + 1
+        self.existing_claims = one("SELECT COUNT(*) FROM claim")
+        # Same seed on an empty database -> same rows; appending shifts the stream.
+        salt = "" if (self.claim_base, self.source_base) == (1, 1) else f":{self.claim_base}:{self.source_base}"
+        self.rng = random.Random(f"claimlog-demo:{seed}{salt}")
+        self.clock = _Clock(SPAN_DAYS + 200)
+        self.start = self.rng.randrange(90) * DAY
+        self.counts = {"claims": 0, "sources": 0, "archives": 0, "evidence": 0, "history": 0, "claim_tags": 0,
+                       "claimants": 0, "tags": 0}
+
+    # -- pools -------------------------------------------------------------
+
+    def _claimant_ids(self) -> None:
+        """Find or create every claimant of the pools; keep (id, name, fts text) per category."""
+        wanted: dict[str, list[tuple[str, str, str]]] = {  # category -> (name, kind, name used in text)
+            "group": [], "outlet": [], "wire": [], "ministry": [], "military": [], "local": [], "my": [], "ar": [],
+        }
+        for i, group in enumerate(GROUPS):
+            wanted["group"].append((group, "organisation", group))
+            spokes = SPOKES[i % len(SPOKES)]
+            wanted["group"].append((f"{spokes}, spokesperson of the {group}", "person", group))
+        for name, _domain in OUTLETS:
+            wanted["outlet"].append((name, "organisation", name))
+        for name, _domain in WIRES:
+            wanted["wire"].append((name, "organisation", name))
+        for name in MINISTRIES:
+            wanted["ministry"].append((name, "organisation", name))
+        for name, kind in MILITARY:
+            wanted["military"].append((name, kind, name))
+        for name, kind in LOCALS:
+            wanted["local"].append((name, kind, name))
+        for name, kind in MY_CLAIMANTS:
+            wanted["my"].append((name, kind, name))
+        for name, kind in AR_CLAIMANTS:
+            wanted["ar"].append((name, kind, name))
+        existing = {name.lower(): (cid, name) for cid, name in self.conn.execute("SELECT id, name FROM claimant")}
+        now = self.clock.ts(self.start)
+        self.claimants: dict[str, list[tuple[int, str, str, str]]] = {}
+        for category, entries in wanted.items():
+            rows = []
+            for name, kind, in_text in entries:
+                found = existing.get(name.lower())
+                if found is None:
+                    cur = self.conn.execute(
+                        "INSERT INTO claimant (name, kind, notes, created_at) VALUES (?, ?, '', ?)", (name, kind, now)
+                    )
+                    found = (cur.lastrowid, name)
+                    existing[name.lower()] = found
+                    self.counts["claimants"] += 1
+                cid, stored = found
+                rows.append((cid, stored, index_text(stored), in_text))
+            self.claimants[category] = rows
+
+    def _tag_id(self, name: str) -> tuple[int, str]:
+        found = self.tag_ids.get(name.casefold())
+        if found is None:
+            cur = self.conn.execute("INSERT INTO tag (name) VALUES (?)", (name,))
+            found = (cur.lastrowid, name)
+            self.tag_ids[name.casefold()] = found
+            self.counts["tags"] += 1
+        return found
+
+    def _tags_for(self, names: tuple[str, ...]):
+        """(tag ids, tags_text, index text) for a set of tag names; cached."""
+        key = names
+        hit = self.tag_cache.get(key)
+        if hit is None:
+            tags = {}
+            for name in names:
+                tid, stored = self._tag_id(name)
+                tags[tid] = stored
+            ordered = sorted(tags.items(), key=lambda kv: kv[1].casefold())
+            hit = (
+                tuple(tid for tid, _ in ordered),
+                "; ".join(n for _, n in ordered),
+                index_text(" ".join(n for _, n in ordered)),
+            )
+            self.tag_cache[key] = hit
+        return hit
+
+    def _prepare(self) -> None:
+        rng = self.rng
+        self._claimant_ids()
+        self.tag_ids = {name.casefold(): (tid, name) for tid, name in self.conn.execute("SELECT id, name FROM tag")}
+        self.tag_cache: dict = {}
+        days = self.clock.days
+        self.day_phrase = []
+        self.month_phrase = []
+        self.month_before = []
+        self.year = []
+        self.my_day = []
+        self.ar_day = []
+        self.ar_month = []
+        for iso in days:
+            dt = date.fromisoformat(iso)
+            self.day_phrase.append(f"{dt.day} {MONTH_NAMES[dt.month - 1]}")
+            self.month_phrase.append(f"{MONTH_NAMES[dt.month - 1]} {dt.year}")
+            prev = dt.month - 2
+            self.month_before.append(f"{MONTH_NAMES[prev % 12]} {dt.year - (1 if prev < 0 else 0)}")
+            self.year.append(str(dt.year))
+            self.my_day.append(f"{MY_MONTHS[dt.month - 1]}လ {str(dt.day).translate(MY_DIGITS)} ရက်နေ့")
+            self.ar_day.append(f"{dt.day} {AR_MONTHS[dt.month - 1]}")
+            self.ar_month.append(f"{AR_MONTHS[dt.month - 1]} {dt.year}")
+        # Counts: mostly tens and hundreds, some thousands.
+        self.nums = [f"{int(10 ** rng.uniform(1.3, 3.9)):,}" for _ in range(4096)]
+        self.small = [str(int(10 ** rng.uniform(0.3, 1.8))) for _ in range(1024)]
+        self.pcts = [str(rng.randrange(5, 180)) for _ in range(256)]
+        self.hours = [str(rng.randrange(2, 13)) for _ in range(64)]
+        self.en_templates = [
+            (_positional(text, VALUE_NAMES), _positional(short, VALUE_NAMES) if short else "", category, tags)
+            for text, short, category, tags in EN_TEMPLATES
+        ]
+        self.my_templates = [(_positional(t, VALUE_NAMES), tags) for t, tags in MY_TEMPLATES]
+        self.ar_templates = [(_positional(t, VALUE_NAMES), tags) for t, tags in AR_TEMPLATES]
+        self.contexts = [_positional(c, VALUE_NAMES) for c in CONTEXTS]
+        self.quotes = {k: [_positional(q, VALUE_NAMES) for q in v] for k, v in QUOTES.items()}
+        self.notes = [_positional(n, VALUE_NAMES) for n in NOTES]
+        self.outlet_names = [name for name, _ in OUTLETS]
+
+    # -- sources -----------------------------------------------------------
+
+    def _sources(self) -> None:
+        """All sources of this run (about one per three claims), archives and index rows."""
+        rng = self.rng
+        r = rng.random
+        clock = self.clock
+        ns = (self.n + 2) // 3 if self.n else 0
+        self.ns = ns
+        self.titles: list[str] = []
+        self.source_urls: list[str | None] = []
+        self.source_cites = [0] * ns
+        kinds = []
+        for kind, weight, titles, publisher_kind in SOURCE_SPECS:
+            kinds.extend([(kind, [_positional(t, VALUE_NAMES) for t in titles], publisher_kind)] * weight)
+        my_titles = [_positional(t, VALUE_NAMES) for t in MY_SOURCE_TITLES]
+        ar_titles = [_positional(t, VALUE_NAMES) for t in AR_SOURCE_TITLES]
+        publishers = {
+            "outlet": OUTLETS + WIRES,
+            "ministry": [(m, "gov-info.example") for m in MINISTRIES],
+            "group": [(g, "social.example") for g in GROUPS],
+            "agency": AGENCIES,
+            "desk": DESK,
+        }
+        span = SPAN_DAYS * DAY
+        rows, fts, archives = [], [], []
+        sql_source = ("INSERT INTO source (id, uuid, kind, title, publisher, published_on, url, accessed_on, language, "
+                      "credibility, notes, confidential, n_claims, created_at, updated_at, deleted_at) "
+                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,NULL)")
+        sql_fts = "INSERT INTO source_fts (rowid, title, publisher, url, notes) VALUES (?,?,?,?,?)"
+        sql_archive = "INSERT INTO archive (source_id, url, service, captured_at) VALUES (?,?,?,?)"
+        for j in range(ns):
+            sid = self.source_base + j
+            # A source appears a little before the first claims that cite it.
+            sec = self.start + int(span * max(0, 3 * j - 60) / max(self.n, 1)) + int(r() * DAY)
+            day = sec // DAY
+            place, region = PLACES[int(r() * len(PLACES))]
+            vals = (self.nums[int(r() * 4096)], self.small[int(r() * 1024)], place, self.day_phrase[day],
+                    self.month_phrase[day], self.month_before[day], "", GROUPS[int(r() * len(GROUPS))], "", "", "",
+                    self.year[day], region)
+            kind, titles, publisher_kind = kinds[int(r() * len(kinds))]
+            u = r()
+            language = "en"
+            if u < 0.04:
+                title = my_titles[int(r() * len(my_titles))].format(
+                    *vals[:2], MY_PLACES[int(r() * len(MY_PLACES))][0], *vals[3:])
+                language = "my"
+            elif u < 0.06:
+                title = ar_titles[int(r() * len(ar_titles))].format(
+                    *vals[:2], AR_PLACES[int(r() * len(AR_PLACES))][0], *vals[3:])
+                language = "ar"
+            else:
+                title = titles[int(r() * len(titles))].format(*vals)
+            pool = publishers[publisher_kind]
+            publisher, domain = pool[int(r() * len(pool))]
+            if domain is None and r() < 0.5:
+                url = None  # offline material: an interview or a paper document
+            elif domain is None:
+                url = f"https://files.desk.example/{kind.replace('_', '-')}/{sid}"
+            elif kind == "social_post":
+                handle = _slug(publisher).replace("-", "")[:20]
+                url = f"https://social.example/{handle}/status/{sid * 7_919 + 1_000_003}"
+            elif kind == "official_statement":
+                url = f"https://{domain}/statements/{days_iso(clock, day).replace('-', '')}-{sid}"
+            elif kind in ("report", "dataset"):
+                ext = "pdf" if kind == "report" else "csv"
+                url = f"https://{domain}/{kind}s/{_slug(title)}-{sid}.{ext}"
+            else:
+                iso = days_iso(clock, day)
+                url = f"https://www.{domain}/{iso[:4]}/{iso[5:7]}/{_slug(title)}-{sid}"
+            u = r()
+            published_on = days_iso(clock, day)
+            if u < 0.08:
+                published_on = published_on[:7]
+            elif u < 0.1:
+                published_on = published_on[:4]
+            elif u < 0.13:
+                published_on = ""
+            accessed_on = days_iso(clock, day + int(r() * 20)) if url else ""
+            cred_pool = CREDIBILITY_BY_KIND[kind]
+            credibility = cred_pool[int(r() * len(cred_pool))]
+            notes = SOURCE_NOTES[int(r() * len(SOURCE_NOTES))] if r() < 0.2 else ""
+            confidential = 1 if (kind in ("interview", "document") and r() < 0.3) or r() < 0.01 else 0
+            created = clock.ts(sec)
+            updated = clock.ts(sec + int(r() * 3 * DAY)) if r() < 0.2 else created
+            rows.append((sid, _uuid(rng.getrandbits(128)), kind, title, publisher, published_on, url, accessed_on,
+                         language, credibility, notes, confidential, created, updated))
+            title_ix = index_text(title)
+            fts.append((sid, title_ix, index_text(publisher), url or "", index_text(notes)))
+            self.titles.append(title)
+            self.source_urls.append(url)
+            if url and kind in ("news_article", "web_page", "social_post", "official_statement") and r() < 0.3:
+                stamp = days_iso(clock, day + 1).replace("-", "") + "120000"
+                if r() < 0.7:
+                    archives.append((sid, f"https://web.archive.org/web/{stamp}/{url}", "wayback",
+                                     clock.ts(sec + DAY)))
+                else:
+                    code = f"{rng.getrandbits(30):08x}"
+                    archives.append((sid, f"https://archive.ph/{code}", "archive_today", clock.ts(sec + DAY)))
+            if len(rows) >= BATCH:
+                self._flush_sources(sql_source, rows, sql_fts, fts, sql_archive, archives)
+        self._flush_sources(sql_source, rows, sql_fts, fts, sql_archive, archives)
+
+    def _flush_sources(self, sql_source, rows, sql_fts, fts, sql_archive, archives) -> None:
+        ex = self.conn.executemany
+        ex(sql_source, rows)
+        ex(sql_fts, fts)
+        ex(sql_archive, archives)
+        self.counts["sources"] += len(rows)
+        self.counts["archives"] += len(archives)
+        rows.clear()
+        fts.clear()
+        archives.clear()
+
+    # -- claims ------------------------------------------------------------
+
+    def _claims(self) -> None:
+        rng = self.rng
+        r = rng.random
+        ts = self.clock.ts
+        days = self.clock.days
+        nums, small, pcts, hours = self.nums, self.small, self.pcts, self.hours
+        day_phrase, month_phrase, month_before, year = self.day_phrase, self.month_phrase, self.month_before, self.year
+        en_templates, my_templates, ar_templates = self.en_templates, self.my_templates, self.ar_templates
+        n_en, n_my, n_ar = len(en_templates), len(my_templates), len(ar_templates)
+        claimants = self.claimants
+        contexts, quotes, notes = self.contexts, self.quotes, self.notes
+        titles, cites = self.titles, self.source_cites
+        ns, source_base = self.ns, self.source_base
+        n_places = len(PLACES)
+        span = SPAN_DAYS * DAY
+        total = self.n
+        tags_for = self._tags_for
+        stance_ids = ("appearance", "supports", "refutes", "context")
+
+        claim_rows, tag_rows, evidence_rows, history_rows, fts_rows = [], [], [], [], []
+        sql_claim = ("INSERT INTO claim (id, uuid, text, short_text, headline, claimant_id, claimant_name, claimed_on, "
+                     "appearance_url, other_appearances, location, language, context, priority, status, verdict, "
+                     "verdict_explanation, published_url, tags_text, n_supports, n_refutes, n_context, n_appearance, "
+                     "n_sources, created_at, updated_at, deleted_at, finalised_at, synced_at) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,'',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)")
+        sql_tag = "INSERT INTO claim_tag (claim_id, tag_id) VALUES (?,?)"
+        sql_evidence = ("INSERT INTO evidence (claim_id, source_id, stance, quote, locator, note, created_at) "
+                        "VALUES (?,?,?,?,?,?,?)")
+        sql_history = ("INSERT INTO history (claim_id, field, old_value, new_value, who, at, reason, is_correction) "
+                       "VALUES (?,?,?,?,?,?,?,?)")
+        sql_fts = "INSERT INTO claim_fts (rowid, text, context, claimant, tags, sources) VALUES (?,?,?,?,?,?)"
+
+        source_urls = self.source_urls
+        for k in range(total):
+            cid = self.claim_base + k
+            created_sec = self.start + int(span * k / total) + int(r() * 20 * 3600)
+            day = created_sec // DAY
+            said_day = max(0, day - int(r() * r() * 7))
+            place, region = PLACES[int(r() * n_places)]
+            vals = [nums[int(r() * 4096)], small[int(r() * 1024)], place, day_phrase[said_day],
+                    month_phrase[said_day], month_before[said_day], "", "", COUNTRIES[int(r() * 5)],
+                    pcts[int(r() * 256)], hours[int(r() * 64)], year[said_day], region]
+            u = r()
+            short = ""
+            if u < 0.035:
+                language = "my"
+                tmpl, tag_names = my_templates[int(r() * n_my)]
+                my_place, place, region = MY_PLACES[int(r() * len(MY_PLACES))]
+                nums_en, small_en, pct_en = vals[0], vals[1], vals[9]
+                vals[0] = vals[0].translate(MY_DIGITS)
+                vals[1] = vals[1].translate(MY_DIGITS)
+                vals[9] = vals[9].translate(MY_DIGITS)
+                vals[2] = my_place
+                vals[3] = self.my_day[said_day]
+                text = tmpl.format(*vals)
+                pool = claimants["my"] if r() < 0.7 else claimants["local"]
+                claimant = pool[int(r() * len(pool))]
+                location = my_place
+                # Quotes and notes are the desk's, in English.
+                vals[0:4] = nums_en, small_en, place, day_phrase[said_day]
+                vals[9] = pct_en
+                vals[12] = region
+            elif u < 0.055:
+                language = "ar"
+                tmpl, tag_names = ar_templates[int(r() * n_ar)]
+                ar_place, place = AR_PLACES[int(r() * len(AR_PLACES))]
+                vals[2] = ar_place
+                vals[3] = self.ar_day[said_day]
+                vals[4] = self.ar_month[said_day]
+                text = tmpl.format(*vals)
+                pool = claimants["ar"]
+                claimant = pool[int(r() * len(pool))]
+                location = ar_place
+                region = ""
+                vals[2:5] = place, day_phrase[said_day], month_phrase[said_day]
+            else:
+                language = "en"
+                tmpl, short_tmpl, category, tag_names = en_templates[int(r() * n_en)]
+                pool = claimants[category]
+                claimant = pool[int(r() * len(pool))]
+                if category == "group":
+                    vals[7] = claimant[3]
+                    vals[6] = self.outlet_names[int(r() * len(self.outlet_names))]
+                else:
+                    vals[7] = GROUPS[int(r() * len(GROUPS))]
+                    vals[6] = claimant[3] if category in ("outlet", "wire") else \
+                        self.outlet_names[int(r() * len(self.outlet_names))]
+                text = tmpl.format(*vals)
+                if short_tmpl and r() < 0.45:
+                    short = short_tmpl.format(*vals)
+                    if len(short) > 200:
+                        short = ""
+                location = f"{place}, {region}" if r() < 0.8 else place
+            if r() < 0.08:
+                claimant = None
+            claimant_id, claimant_name, claimant_ix = (claimant[0], claimant[1], claimant[2]) if claimant else \
+                (None, "", "")
+            # Tags: the template's topics, often the region, sometimes one more.
+            names = tag_names
+            if region and r() < 0.6:
+                names = names + (region,)
+            if r() < 0.15:
+                names = names + (EXTRA_TAGS[int(r() * len(EXTRA_TAGS))],)
+            if language == "ar" and r() < 0.5:
+                names = names + ("نزوح",) if "displacement" in names else names + ("عاجل",)
+            if r() < 0.04:
+                names = ()
+            tag_ids, tags_text, tags_ix = tags_for(names)
+            for tid in tag_ids:
+                tag_rows.append((cid, tid))
+
+            context = contexts[int(r() * len(contexts))].format(*vals) if r() < 0.35 else ""
+            claimed_on = days[said_day]
+            u = r()
+            if u < 0.1:
+                claimed_on = claimed_on[:7]
+            elif u < 0.12:
+                claimed_on = claimed_on[:4]
+            elif u < 0.15:
+                claimed_on = ""
+            priority = (0, 0, 1, 1, 1, 2, 2, 3)[int(r() * 8)]
+
+            # The work this claim went through, in order.
+            plan = _pick_cumulative(STATUS_PLAN, r())
+            gated = plan in ("needs_review", "final", "reopened", "corrected")
+            verdict = None
+            if gated or (plan in ("in_progress", "on_hold") and r() < 0.3) or (plan == "cancelled" and r() < 0.1):
+                verdict = _pick_cumulative(VERDICT_PLAN, r())
+            # Evidence: a decisive source for every gated claim, then a few more.
+            links = []
+            if gated:
+                if verdict in ("true", "mostly_true"):
+                    links.append("supports")
+                elif verdict == "false":
+                    links.append("refutes")
+                elif verdict == "misleading":
+                    links.extend(("supports", "refutes") if r() < 0.5 else ("refutes",))
+                else:
+                    links.append("supports" if r() < 0.5 else "refutes")
+                if r() < 0.6:
+                    links.append("appearance")
+                if r() < 0.4:
+                    links.append("context")
+                if r() < 0.2:
+                    links.append("supports" if r() < 0.5 else "refutes")
+            elif plan == "unstarted":
+                if r() < 0.35:
+                    links.append("appearance")
+            else:
+                for _ in range(int(r() * 4)):
+                    links.append(stance_ids[int(r() * 4)])
+            if ns == 0:
+                links = []
+            who = CHECKERS[int(r() * len(CHECKERS))]
+            t = created_sec
+            history_rows.append((cid, "created", None, text, who, ts(t), "", 0))
+            steps = []  # (field, old, new, reason, correction, who) applied at increasing times
+            status = "unstarted"
+            finalised = None
+
+            def step_status(new, reason="", by=None):
+                nonlocal status
+                steps.append(("status", status, new, reason, by))
+                status = new
+
+            if plan != "unstarted":
+                if plan == "cancelled" and r() < 0.4:
+                    step_status("cancelled", CANCEL_REASONS[int(r() * len(CANCEL_REASONS))])
+                else:
+                    step_status("in_progress")
+                    if verdict is not None and plan != "cancelled":
+                        steps.append(("evidence",))
+                        steps.append(("verdict", None, verdict, "", None))
+                    if plan == "on_hold":
+                        step_status("on_hold", HOLD_REASONS[int(r() * len(HOLD_REASONS))])
+                    elif plan == "cancelled":
+                        steps.append(("evidence",))
+                        if verdict is not None:
+                            steps.append(("verdict", None, verdict, "", None))
+                        step_status("cancelled", CANCEL_REASONS[int(r() * len(CANCEL_REASONS))])
+                    elif gated:
+                        step_status("needs_review")
+                        if plan != "needs_review":
+                            step_status("final", "", EDITORS[int(r() * len(EDITORS))])
+                            if plan in ("reopened", "corrected"):
+                                step_status("reopened", REOPEN_REASONS[int(r() * len(REOPEN_REASONS))])
+                            if plan == "corrected":
+                                step_status("in_progress")
+                                new_verdict = "misleading" if verdict != "misleading" else "mostly_true"
+                                steps.append(("verdict", verdict, new_verdict,
+                                              CORRECTION_REASONS[int(r() * len(CORRECTION_REASONS))], None))
+                                verdict = new_verdict
+                                step_status("needs_review")
+                                step_status("final", "", EDITORS[int(r() * len(EDITORS))])
+            if not any(s[0] == "evidence" for s in steps):
+                steps.insert(0, ("evidence",))
+            explanation = ""
+            evidence_sec = t
+            for s in steps:
+                if s[0] == "evidence":
+                    if links:
+                        t += 600 + int(r() * r() * 3 * DAY)
+                        evidence_sec = t
+                    continue
+                t += 600 + int(r() * r() * 3 * DAY)
+                field, old, new, reason, by = s
+                correction = 1 if finalised is not None else 0
+                at = ts(t)
+                history_rows.append((cid, field, old, new, by or who, at, reason, correction))
+                if field == "verdict" and new is not None and gated:
+                    pool = EXPLANATIONS[new]
+                    new_expl = pool[int(r() * len(pool))]
+                    if new_expl != explanation:
+                        history_rows.append((cid, "verdict_explanation", explanation, new_expl, by or who, at,
+                                             reason, correction))
+                        explanation = new_expl
+                if field == "status" and new == "final" and finalised is None:
+                    finalised = at
+            updated_sec = t
+            # Link the sources (distinct, near this claim's place in time).
+            n_sup = n_ref = n_ctx = n_app = 0
+            appearance_url = ""
+            link_titles = []
+            if links:
+                centre = k // 3
+                used = set()
+                ev_at = ts(evidence_sec)
+                for stance in links:
+                    for _ in range(8):
+                        if r() < 0.05:
+                            j = int(r() * min(ns, 50))  # a few much-cited reports and datasets
+                        else:
+                            j = centre + int((r() - 0.5) * 120)
+                            j = 0 if j < 0 else (ns - 1 if j >= ns else j)
+                        if j not in used:
+                            break
+                    else:
+                        continue
+                    used.add(j)
+                    cites[j] += 1
+                    if r() < 0.85:
+                        pool = quotes[stance]
+                        quote = pool[int(r() * len(pool))].format(*vals)
+                    else:
+                        quote = ""
+                    note = notes[int(r() * len(notes))].format(*vals) if r() < 0.1 else ""
+                    evidence_rows.append((cid, source_base + j, stance, quote, LOCATORS[int(r() * 12)], note, ev_at))
+                    link_titles.append((j, titles[j]))
+                    if stance == "supports":
+                        n_sup += 1
+                    elif stance == "refutes":
+                        n_ref += 1
+                    elif stance == "context":
+                        n_ctx += 1
+                    else:
+                        n_app += 1
+                        if not appearance_url and source_urls[j]:
+                            appearance_url = source_urls[j]
+            n_src = n_sup + n_ref + n_ctx + n_app
+            if gated and n_sup + n_ref == 0:  # could not place a decisive link: keep the gate honest
+                raise AssertionError("demo generator produced a gated claim without decisive evidence")
+            published_url = ""
+            if status == "final" and r() < 0.55:
+                published_url = f"https://factcheck.desk.example/{days[updated_sec // DAY][:7].replace('-', '/')}/" \
+                                f"claim-{cid}"
+            deleted_at = None
+            if r() < 0.012:
+                deleted_at = ts(updated_sec + DAY + int(r() * 30 * DAY))
+                history_rows.append((cid, "trash", None, deleted_at, who, deleted_at, "", 0))
+            headline = headline_for(text, short)
+            claim_rows.append((
+                cid, _uuid(rng.getrandbits(128)), text, short, headline, claimant_id, claimant_name, claimed_on,
+                appearance_url, location, language, context, priority, status, verdict, explanation, published_url,
+                tags_text, n_sup, n_ref, n_ctx, n_app, n_src, ts(created_sec), ts(updated_sec), deleted_at,
+                finalised,
+            ))
+            fts_rows.append((
+                cid,
+                index_text(text + ("\n" + short if short else "")),
+                index_text(context),
+                claimant_ix,
+                tags_ix,
+                # Titles of the linked sources, distinct, in source order (as reindex_claim reads them).
+                index_text("\n".join(dict.fromkeys(title for _, title in sorted(link_titles)))),
+            ))
+            if len(claim_rows) >= BATCH:
+                self._flush_claims(sql_claim, claim_rows, sql_tag, tag_rows, sql_evidence, evidence_rows,
+                                   sql_history, history_rows, sql_fts, fts_rows)
+                self._report(min(k + 1, total - 1))
+        self._flush_claims(sql_claim, claim_rows, sql_tag, tag_rows, sql_evidence, evidence_rows,
+                           sql_history, history_rows, sql_fts, fts_rows)
+
+    def _flush_claims(self, sql_claim, claim_rows, sql_tag, tag_rows, sql_evidence, evidence_rows,
+                      sql_history, history_rows, sql_fts, fts_rows) -> None:
+        ex = self.conn.executemany
+        ex(sql_claim, claim_rows)
+        ex(sql_tag, tag_rows)
+        ex(sql_evidence, evidence_rows)
+        ex(sql_history, history_rows)
+        ex(sql_fts, fts_rows)
+        c = self.counts
+        c["claims"] += len(claim_rows)
+        c["claim_tags"] += len(tag_rows)
+        c["evidence"] += len(evidence_rows)
+        c["history"] += len(history_rows)
+        for rows in (claim_rows, tag_rows, evidence_rows, history_rows, fts_rows):
+            rows.clear()
+
+    def _report(self, done: int) -> None:
+        # The last call (done == total) comes only after the indexes are rebuilt.
+        if self.progress is not None and self.progress(done, self.n) is False:
+            raise _CancelSignal()
+
+    # -- indexes -----------------------------------------------------------
+
+    TABLES = ("claim", "evidence", "history", "claim_tag", "source", "archive")
+
+    def _drop_indexes(self) -> list[tuple[str, str]]:
+        marks = ",".join("?" * len(self.TABLES))
+        indexes = self.conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
+            self.TABLES,
+        ).fetchall()
+        for name, _sql in indexes:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        return indexes
+
+    def run(self) -> dict:
+        if self.n == 0:
+            return self.counts
+        self._report(0)
+        self._prepare()
+        dropped = []
+        if self.n >= DROP_INDEXES_FROM and self.n >= self.existing_claims:
+            dropped = self._drop_indexes()
+        self._sources()
+        self._claims()
+        cites = self.source_cites
+        self.conn.executemany(
+            "UPDATE source SET n_claims = ? WHERE id = ?",
+            [(c, self.source_base + j) for j, c in enumerate(cites) if c],
+        )
+        for _name, sql in dropped:
+            self.conn.execute(sql)
+        self.conn.execute("PRAGMA analysis_limit = 1000")
+        self.conn.execute("ANALYZE")
+        if self.progress is not None and self.progress(self.n, self.n) is False:
+            raise _CancelSignal()
+        return self.counts
+
+
+def days_iso(clock: _Clock, day: int) -> str:
+    return clock.days[min(day, len(clock.days) - 1)]
