@@ -422,9 +422,14 @@ def run_backup_command(db_path, out=None) -> str:
     try:
         database.connect()
         if out is not None:
-            dbmod.backup_database(database, out)
+            try:
+                dbmod.backup_database(database, out)
+            except StorageError as exc:
+                raise DatabaseOpenError(db_path, f"was not backed up: {exc}", "corrupt") from None
             return f"Backup written to {out} ({Path(out).stat().st_size:,} bytes, verified)."
         info = backup_now(database, db_path)
+    except StorageError as exc:
+        raise DatabaseOpenError(db_path, f"was not backed up: {exc}", "corrupt") from None
     except ClaimlogError:
         raise
     except Exception as exc:

@@ -121,7 +121,7 @@ def cmd_demo(args) -> int:
     if args.claims < 0:
         _err("--claims must be 0 or more")
         return EXIT_USAGE
-    database = dbmod.open_database(args.db)
+    database, _report = dbmod.open_checked(args.db)  # a damaged file is refused untouched
     try:
         generate(args.claims, seed=args.seed, progress=_stderr_progress)
     finally:
@@ -156,4 +156,14 @@ def run(args) -> int:
         return EXIT_FAILED
     except OSError as exc:
         _err(f"{exc.filename or ''}: {exc.strerror or exc}")
+        return EXIT_FAILED
+    except Exception as exc:  # an SQLite failure that escaped a command: one line, no traceback
+        from desktop import db as dbmod
+
+        cause = dbmod._sqlite_cause(exc)
+        if cause is None:
+            raise
+        translated = dbmod.storage_error(exc)
+        where = getattr(args, "db", None)
+        _err(f"{where}: {translated or cause}" if where else str(translated or cause))
         return EXIT_FAILED

@@ -363,3 +363,89 @@ def integrity_problems_sqlite(conn: sqlite3.Connection) -> list[str]:
         return problems + [f"foreign key check failed to run: {exc}"]
     problems.extend(f"foreign key: table {r[0]} row {r[1]} points to a missing {r[2]}" for r in fk[:20])
     return problems
+
+
+# ---------------------------------------------------------------- opening for the window
+
+# A clean file up to this size gets PRAGMA quick_check at every open (well
+# under a second); a larger one only after an unclean shutdown or on demand
+# (``claimlog check``), so that opening a million-claim file stays fast.
+QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
+
+
+def truncation_problem(path: Path) -> str | None:
+    """A cheap O(1) test: is the file shorter than its own header says? (None when fine)."""
+    path = Path(path)
+    wal = Path(str(path) + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return None  # the header may be ahead of the file until the WAL is checkpointed
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(100)
+        size = path.stat().st_size
+    except OSError:
+        return None
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        return None
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    change_counter = int.from_bytes(header[24:28], "big")
+    valid_for = int.from_bytes(header[92:96], "big")
+    if pages and change_counter == valid_for and size < pages * page_size:
+        return f"the file is {size:,} bytes but should be {pages * page_size:,} (it was cut short)"
+    if size % page_size:
+        return f"the file size ({size:,} bytes) is not a whole number of {page_size}-byte pages"
+    return None
+
+
+def quick_check_file(path: Path) -> list[str]:
+    """``PRAGMA quick_check`` through a read-only connection (nothing written beside a closed file)."""
+    path = Path(path)
+    closed = not Path(str(path) + "-wal").exists() and not Path(str(path) + "-shm").exists()
+    try:
+        conn = sqlite3.connect(_ro_uri(path, immutable=closed), uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return [f"the check could not run: {exc}"]
+    return [] if rows == ["ok"] else rows[:20]
+
+
+@dataclass
+class OpenReport:
+    readonly: bool
+    unclean: bool  # a -wal was left over: the last session did not close cleanly
+    checked: bool  # quick_check ran and passed
+
+
+def open_checked(
+    path: str | os.PathLike, *, readonly: bool = False, full_check: bool | None = None, **kwargs
+) -> tuple[SqliteDatabase, OpenReport]:
+    """``open_database`` for the window: refuse a damaged file before anything writes to it.
+
+    Runs the O(1) truncation test always, and ``PRAGMA quick_check`` when the
+    last session did not close cleanly, when the file is small enough for it
+    to be instant, or when ``full_check`` is True. A damaged file raises
+    DatabaseOpenError(kind="corrupt") and is left byte-for-byte untouched.
+    """
+    path = Path(path)
+    info = inspect_file(path)
+    if info.exists and not info.empty:
+        problem = truncation_problem(path)
+        if problem:
+            raise DatabaseOpenError(path, f"is damaged: {problem}. Restore a backup.", "corrupt")
+    checked = False
+    if info.exists and not info.empty:
+        if full_check is None:
+            full_check = info.wal_left_over or path.stat().st_size <= QUICK_CHECK_MAX_BYTES
+        if full_check:
+            problems = quick_check_file(path)
+            if problems:
+                raise DatabaseOpenError(
+                    path, f"is damaged ({problems[0]}). Restore a backup.", "corrupt")
+            checked = True
+    db = open_database(path, readonly=readonly, **kwargs)
+    return db, OpenReport(readonly=readonly, unclean=info.wal_left_over, checked=checked)
