@@ -74,7 +74,7 @@ def normalize_url(url: str) -> str:
         pair for pair in parts.query.split("&")
         if pair and not _is_tracking(pair.split("=", 1)[0])
     ) if parts.query else ""
-    path = parts.path or ("/" if not query else "")
+    path = parts.path or "/"  # "https://host?id=7" and "https://host/?id=7" are one page
     return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
 
 
