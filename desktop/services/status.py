@@ -175,7 +175,7 @@ def restore_problem(claim: Claim, status: str) -> WorkflowError | None:
 
 @write
 def restore_status(claim_id: int, status: str, expected_current: str, who: str | None = None,
-                   finalised_at=KEEP) -> Claim:
+                   finalised_at=KEEP, reason: str = UNDO_REASON) -> Claim:
     """Undo a status change: ``expected_current`` -> ``status``, gates checked.
 
     ``finalised_at`` (when given) is put back too, so undoing a claim's first
@@ -198,13 +198,13 @@ def restore_status(claim_id: int, status: str, expected_current: str, who: str |
         claim.finalised_at = utcnow()
     claim.updated_at = utcnow()
     claim.save(only=[Claim.status, Claim.finalised_at, Claim.updated_at])
-    record(claim.id, "status", old, status, who, UNDO_REASON, correction)
+    record(claim.id, "status", old, status, who, reason, correction)
     return claim
 
 
 @write
 def restore_verdict(claim_id: int, verdict: str | None, explanation: str, expected_verdict: str | None,
-                    expected_explanation: str, who: str | None = None) -> Claim:
+                    expected_explanation: str, who: str | None = None, reason: str = UNDO_REASON) -> Claim:
     """Undo a verdict (and explanation) change; refused if the claim changed since."""
     claim = get_or_404(Claim, claim_id)
     verdict = verdict or None
@@ -219,10 +219,10 @@ def restore_verdict(claim_id: int, verdict: str | None, explanation: str, expect
         raise WorkflowError(problem.field, "cannot undo: " + problem.message, problem.missing)
     correction = claim.finalised_at is not None
     if verdict != claim.verdict:
-        record(claim.id, "verdict", claim.verdict, verdict, who, UNDO_REASON, correction)
+        record(claim.id, "verdict", claim.verdict, verdict, who, reason, correction)
         claim.verdict = verdict
     if explanation != claim.verdict_explanation:
-        record(claim.id, "verdict_explanation", claim.verdict_explanation, explanation, who, UNDO_REASON, correction)
+        record(claim.id, "verdict_explanation", claim.verdict_explanation, explanation, who, reason, correction)
         claim.verdict_explanation = explanation
     claim.updated_at = utcnow()
     claim.save(only=[Claim.verdict, Claim.verdict_explanation, Claim.updated_at])
