@@ -88,7 +88,7 @@ class Claim(BaseModel):
     verdict = TextField(null=True, index=True)
     verdict_explanation = TextField(default="")
     published_url = TextField(default="")
-    tags_text = TextField(default="")  # "a; b", sorted; kept by services
+    tags_text = TextField(default="", index=True)  # "a; b", sorted; kept by services (index: migration 0002)
     n_supports = IntegerField(default=0)
     n_refutes = IntegerField(default=0)
     n_context = IntegerField(default=0)

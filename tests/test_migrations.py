@@ -115,10 +115,16 @@ def up(migrator, db):
 '''
 
 
-def _migrations_dir(tmp_path: Path, body: str, name: str = "0002_future_change.py") -> Path:
+CURRENT = dbmod.latest_schema_version()
+FUTURE = CURRENT + 1
+FUTURE_NAME = f"{FUTURE:04d}_future_change"
+
+
+def _migrations_dir(tmp_path: Path, body: str, name: str = FUTURE_NAME + ".py") -> Path:
+    """This Claimlog's migrations plus one from a future version."""
     folder = tmp_path / "migrations"
     folder.mkdir()
-    for src in dbmod.MIGRATIONS_DIR.glob("0001_*.py"):
+    for src in dbmod.MIGRATIONS_DIR.glob("[0-9]*.py"):
         shutil.copy(src, folder / src.name)
     (folder / name).write_text(body, encoding="utf-8")
     return folder
@@ -181,13 +187,13 @@ def test_future_migration_keeps_every_row(tmp_path, body, dropped):
     _populate(path)
     skip = {dropped[1]} if dropped else set()
     before = _snapshot(path, skip)
-    assert before["user_version"] == 1
+    assert before["user_version"] == CURRENT
     assert len(before["claim"]) == 30 and len(before["evidence"]) == 60 and len(before["history"]) > 120
     folder = _migrations_dir(tmp_path, body)
 
     db = dbmod.open_database(path, migrations_dir=folder)
     try:
-        assert db.execute_sql("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute_sql("PRAGMA user_version").fetchone()[0] == FUTURE
         assert db.execute_sql("PRAGMA application_id").fetchone()[0] == dbmod.APPLICATION_ID
         assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1, "foreign keys back on after migrating"
         assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
@@ -212,10 +218,10 @@ def test_future_migration_keeps_every_row(tmp_path, body, dropped):
         if table in ("claim", "claim_fts", "history"):
             rows = rows[: len(before[table])]
         assert rows == before[table], f"rows of {table} changed"
-    assert after["user_version"] == 2
+    assert after["user_version"] == FUTURE
 
     backups = list(dbmod.backups_folder(path).glob("*.db"))
-    assert [b.name for b in backups] == ["work-before-0002_future_change.db"]
+    assert [b.name for b in backups] == [f"work-before-{FUTURE_NAME}.db"]
     saved = _snapshot(backups[0], skip)
     assert saved == before, "the backup holds the database as it was before the migration"
 
@@ -226,7 +232,7 @@ def test_future_migration_keeps_every_row(tmp_path, body, dropped):
     finally:
         dbmod.close_database(db)
     assert len(list(dbmod.backups_folder(path).glob("*.db"))) == 1
-    # and this Claimlog (which only knows 0001) refuses the upgraded file
+    # and this Claimlog (which stops at CURRENT) refuses the upgraded file
     with pytest.raises(dbmod.DatabaseOpenError, match="newer"):
         dbmod.open_database(path)
 
@@ -238,7 +244,7 @@ def test_migration_that_fails_half_way_leaves_the_old_schema_and_data(tmp_path):
     conn = sqlite3.connect(path)
     schema_before = _schema(conn)
     conn.close()
-    folder = _migrations_dir(tmp_path, FAILS_HALF_WAY, "0002_broken.py")
+    folder = _migrations_dir(tmp_path, FAILS_HALF_WAY, f"{FUTURE:04d}_broken.py")
 
     with pytest.raises(Exception, match="has a bug"):
         dbmod.open_database(path, migrations_dir=folder)
@@ -247,8 +253,9 @@ def test_migration_that_fails_half_way_leaves_the_old_schema_and_data(tmp_path):
     conn = sqlite3.connect(path)
     try:
         assert _schema(conn) == schema_before
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
-        assert conn.execute(f"SELECT name FROM {MIGRATION_TABLE}").fetchall() == [("0001_initial_schema",)]
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT
+        assert conn.execute(f"SELECT name FROM {MIGRATION_TABLE} ORDER BY name").fetchall() == [
+            (name,) for _n, name in dbmod.migration_files()]
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     finally:
         conn.close()
@@ -265,3 +272,30 @@ def test_migration_files_are_numbered_without_gaps():
     numbers = [n for n, _name in dbmod.migration_files()]
     assert numbers == list(range(1, len(numbers) + 1))
     assert dbmod.latest_schema_version() == numbers[-1]
+
+
+def test_each_real_migration_upgrades_a_populated_database_of_the_version_before(tmp_path):
+    """Every shipped migration N applied to a database populated at N-1 keeps every row."""
+    files = dbmod.migration_files()
+    for number, name in files[1:]:
+        folder = tmp_path / f"upto-{number - 1}"
+        folder.mkdir()
+        for n, other in files:
+            if n < number:
+                shutil.copy(dbmod.MIGRATIONS_DIR / f"{other}.py", folder / f"{other}.py")
+        path = tmp_path / f"at-{number - 1}.db"
+        db = dbmod.open_database(path, migrations_dir=folder)
+        for n in range(10):
+            db.execute_sql("INSERT INTO claimant (name, kind, notes, created_at) VALUES (?, 'unknown', '', '')",
+                           [f"claimant {n}"])
+        dbmod.close_database(db)
+        before = {t: sqlite3.connect(path).execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES}
+        db = dbmod.open_database(path)
+        try:
+            assert db.execute_sql("PRAGMA user_version").fetchone()[0] == dbmod.latest_schema_version()
+            for table, count in before.items():
+                assert db.execute_sql(f'SELECT count(*) FROM "{table}"').fetchone()[0] == count
+            assert db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
+        finally:
+            dbmod.close_database(db)
+        assert list(dbmod.backups_folder(path).glob(f"*-before-{name}.db"))
