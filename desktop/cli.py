@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="render the main window to a PNG and exit")
     parser.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size for --screenshot")
     parser.add_argument("--search", default="", metavar="TEXT", help="search to apply (with --screenshot)")
+    parser.add_argument("--read-only", action="store_true", help="open the database for reading only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="fill a database with original sample claims and sources")

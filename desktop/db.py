@@ -129,6 +129,8 @@ def _open_error(path: Path, exc: sqlite3.Error) -> DatabaseOpenError:
         return DatabaseOpenError(path, "is damaged (SQLite reports corruption). Restore a backup.", "corrupt")
     if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
         return DatabaseOpenError(path, "is busy: another program holds a lock on it.", "locked")
+    if name.startswith("SQLITE_READONLY"):
+        return DatabaseOpenError(path, "cannot be written (read-only file, folder or disk).", "readonly")
     if name.startswith("SQLITE_CANTOPEN"):
         return DatabaseOpenError(path, "cannot be opened (check that the folder exists and is readable).", "io")
     if name.startswith("SQLITE_IOERR"):

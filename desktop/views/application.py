@@ -1,46 +1,518 @@
-"""Start the GUI: QApplication, database, main window (or a screenshot)."""
+"""Start the GUI: QApplication, database, main window (or a screenshot).
+
+The start-up flow protects the file before anything can edit it:
+
+1. the error log and an exception hook (an unexpected error is logged, shown
+   with details to copy, any open transaction rolled back; the app goes on);
+2. damaged settings are reset to defaults, with a message;
+3. a lock file beside the database (``<db>.lock``, QLockFile): a second
+   window on the same file is told it is open elsewhere and offered read-only;
+4. the file is recognised and checked before it is opened for writing
+   (``db.open_checked``); a file that is not SQLite, damaged, another
+   application's or from a newer Claimlog gets a dialog offering "Restore a
+   backup", "Open another database" or "Quit", and is left untouched;
+5. a file that cannot be written (permissions, ``--read-only``, SQLite says
+   read-only) opens read-only with a banner and disabled edit actions;
+6. after an unclean shutdown (a -wal left over) the integrity check and the
+   invariants run before editing is allowed;
+7. once the window shows: drafts of claims left by a crash are offered back,
+   and the daily automatic backup runs off the GUI thread.
+
+Every dialog here is a module-level function so that tests can patch it.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QLockFile, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
+from desktop import backups, errorlog
 from desktop import db as dbmod
-from desktop.errors import DatabaseOpenError
+from desktop.errors import ClaimlogError, DatabaseOpenError
+
+log = logging.getLogger(__name__)
+
+EXIT_DATABASE = 3
+_MAX_ATTEMPTS = 20
+
+
+class _Quit(Exception):
+    """The person chose Quit in a start-up dialog."""
+
+
+# ---------------------------------------------------------------- patchable dialogs
+
+
+def ask_damaged(parent, exc: DatabaseOpenError) -> str:
+    """The file cannot be used: "restore", "open" (another database) or "quit"."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("Claimlog cannot open the database")
+    box.setTextFormat(Qt_plain())
+    box.setText(str(exc))
+    box.setInformativeText("The file was left exactly as it was.")
+    restore = box.addButton("Restore a backup\u2026", QMessageBox.ButtonRole.AcceptRole)
+    other = box.addButton("Open another database\u2026", QMessageBox.ButtonRole.ActionRole)
+    quit_button = box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(quit_button)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is restore:
+        return "restore"
+    if clicked is other:
+        return "open"
+    return "quit"
+
+
+def ask_open_elsewhere(parent, path: Path) -> bool:
+    """The database is open in another window: True to open it read-only, False to quit."""
+    answer = QMessageBox.question(
+        parent, "Database already open",
+        f"{path} is already open in another Claimlog window.\n\n"
+        "Open it read-only here (you can look but not change anything)?",
+        QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Open,
+    )
+    return answer == QMessageBox.StandardButton.Open
+
+
+def choose_backup(parent, db_path: Path, found: list) -> Path | None:
+    labels = [f"{b.label} \u2014 {b.size / 1e6:,.1f} MB \u2014 {b.path.name}" for b in found]
+    label, ok = QInputDialog.getItem(parent, "Restore a backup", f"Backups of {db_path.name}, newest first:",
+                                     labels, 0, False)
+    if not ok or label not in labels:
+        return None
+    return found[labels.index(label)].path
+
+
+def choose_database(parent) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, "Open a Claimlog database", "",
+                                          "Claimlog databases (*.db *.sqlite);;All files (*)")
+    return Path(name) if name else None
+
+
+def show_message(parent, title: str, text: str, *, warning: bool = False) -> None:
+    if warning:
+        QMessageBox.warning(parent, title, text)
+    else:
+        QMessageBox.information(parent, title, text)
+
+
+def show_error_details(parent, title: str, text: str, details: str) -> None:
+    """An unexpected error: a message and the details to copy (non-blocking for the app)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(title)
+    box.setTextFormat(Qt_plain())
+    box.setText(text)
+    box.setInformativeText(f"Claimlog keeps running. The details are also in {errorlog.log_file()}.")
+    box.setDetailedText(details)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.exec()
+
+
+def offer_draft(parent, key: str, data: dict) -> str:
+    """A draft survived a crash: "restore", "discard" or "later"."""
+    text = (data.get("text") or data.get("short_text") or "").strip()
+    preview = text[:200] + ("\u2026" if len(text) > 200 else "")
+    what = "an edit of a claim" if key.startswith("claim-") else "a new claim"
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Recover a draft")
+    box.setTextFormat(Qt_plain())
+    box.setText(f"Claimlog closed while {what} was being typed. Recover it?\n\n{preview}")
+    restore = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(restore)
+    box.exec()
+    clicked = box.clickedButton()
+    return "restore" if clicked is restore else "discard" if clicked is discard else "later"
+
+
+def Qt_plain():  # noqa: N802 - a tiny helper keeping the enum fully qualified
+    from PySide6.QtCore import Qt
+
+    return Qt.TextFormat.PlainText
+
+
+# ---------------------------------------------------------------- settings, errors
+
+
+def check_settings(parent=None) -> bool:
+    """Reset a damaged settings file to defaults (kept aside), with a message. True if it was reset."""
+    settings = QSettings("Claimlog", "Claimlog")
+    settings.allKeys()
+    if settings.status() == QSettings.Status.NoError:
+        return False
+    name = settings.fileName()
+    del settings
+    aside = ""
+    if name and os.path.isfile(name):
+        aside = f"{name}.damaged"
+        try:
+            os.replace(name, aside)
+        except OSError:
+            aside = ""
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
+    fresh = QSettings("Claimlog", "Claimlog")
+    fresh.clear()
+    fresh.sync()
+    kept = f" The damaged file was kept as {aside}." if aside else ""
+    log.warning("settings file %s was damaged; reset to defaults", name)
+    show_message(parent, "Preferences reset",
+                 f"The preferences file could not be read, so the preferences were reset to their "
+                 f"defaults.{kept} Your claims and sources are not stored there and are unaffected.",
+                 warning=True)
+    return True
+
+
+def rollback_open_transaction() -> bool:
+    """Roll back a transaction left open by an error (this thread's connection). True if one was."""
+    from desktop.models import database
+
+    db = database.obj
+    if db is None or db.is_closed():
+        return False
+    try:
+        conn = db.connection()
+        if conn.in_transaction:
+            conn.rollback()
+            log.warning("rolled back a transaction left open by an error")
+            return True
+    except Exception:  # noqa: BLE001
+        log.warning("could not roll back after an error", exc_info=True)
+    return False
+
+
+_hook_parent = None
+
+
+def handle_exception(exc_type, exc, tb) -> None:
+    """sys.excepthook while the window runs: log, roll back, show details; the app keeps going."""
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    details = errorlog.record_exception(exc_type, exc, tb)
+    rolled_back = rollback_open_transaction()
+    translated = dbmod.storage_error(exc) if isinstance(exc, BaseException) else None
+    if translated is not None:
+        text = str(translated)
+    elif isinstance(exc, ClaimlogError):
+        text = str(exc)
+    else:
+        text = "Something unexpected went wrong. Nothing half-done was saved."
+    if rolled_back:
+        text += " The change in progress was undone."
+    try:
+        show_error_details(_hook_parent, "Unexpected error", text, details)
+    except Exception:  # noqa: BLE001 - a failing dialog must not loop back into the hook
+        log.exception("could not show the error dialog")
+
+
+def install_excepthook(parent=None) -> None:
+    global _hook_parent
+    _hook_parent = parent
+    sys.excepthook = handle_exception
+
+
+# ---------------------------------------------------------------- opening
+
+
+@dataclass
+class Session:
+    path: Path
+    database: object
+    read_only: bool
+    reason: str = ""
+    lock: QLockFile | None = None
+    unclean: bool = False
+    problems: list[str] = field(default_factory=list)
+    window: object = None
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.unlock()
+            self.lock = None
+
+
+def lock_for(path: Path) -> QLockFile:
+    lock = QLockFile(str(backups.lock_file_path(path)))
+    lock.setStaleLockTime(0)  # a lock whose process died is stale at once
+    return lock
+
+
+def _folder_writable(path: Path) -> bool:
+    folder = path.parent if str(path.parent) else Path(".")
+    return os.access(folder, os.W_OK)
+
+
+def open_session(path: Path, *, read_only: bool = False, parent=None) -> Session:
+    """Lock, decide read-only, check and open; raise DatabaseOpenError or _Quit."""
+    path = Path(path)
+    reason = "Read-only: opened with --read-only; changes are disabled." if read_only else ""
+    lock = None
+    if not read_only and path.exists() and not os.access(path, os.W_OK):
+        read_only, reason = True, "Read-only: you do not have permission to change this file."
+    if not read_only and not _folder_writable(path):
+        read_only, reason = True, "Read-only: the folder holding this file cannot be written."
+    if not read_only:
+        lock = lock_for(path)
+        if not lock.tryLock(0):
+            error = lock.error()
+            lock = None
+            if error == QLockFile.LockError.LockFailedError:
+                if not ask_open_elsewhere(parent, path):
+                    raise _Quit()
+                read_only, reason = True, "Read-only: this database is open in another Claimlog window."
+            else:
+                read_only, reason = True, "Read-only: Claimlog cannot create its lock file beside the database."
+    try:
+        try:
+            database, report = dbmod.open_checked(path, readonly=read_only)
+        except DatabaseOpenError as exc:
+            if exc.kind != "readonly" or read_only:
+                raise
+            database, report = dbmod.open_checked(path, readonly=True)
+            read_only, reason = True, "Read-only: the file or its disk cannot be written."
+    except BaseException:
+        if lock is not None:
+            lock.unlock()
+        raise
+    session = Session(path, database, read_only, reason, lock, report.unclean)
+    if report.unclean:
+        from desktop.checks import check_database
+
+        session.problems = check_database(database)
+        if session.problems and not read_only:
+            # Look, but do not edit, a file whose checks failed after a crash.
+            dbmod.close_database(database)
+            session.database, _ = dbmod.open_checked(path, readonly=True, full_check=False)
+            session.read_only = True
+            session.reason = ("Read-only: the last session did not close cleanly and the check found "
+                              f"{len(session.problems)} problem(s). Restore a backup (Tools > Backups) "
+                              "or run 'claimlog check'.")
+    return session
+
+
+def start_session(path: Path, *, read_only: bool = False, parent=None, interactive: bool = True) -> Session:
+    """Open ``path``, or whatever the person chooses instead when it cannot be used.
+
+    Raises _Quit when the person quits, DatabaseOpenError when not interactive.
+    """
+    path = Path(path)
+    for _ in range(_MAX_ATTEMPTS):
+        try:
+            return open_session(path, read_only=read_only, parent=parent)
+        except DatabaseOpenError as exc:
+            log.warning("cannot open %s: %s", path, exc)
+            if not interactive:
+                raise
+            choice = ask_damaged(parent, exc)
+            if choice == "restore":
+                found = backups.list_backups(path)
+                if not found:
+                    show_message(parent, "No backups", f"There are no backups of {path.name} in "
+                                 f"{backups.backups_folder(path)}.", warning=True)
+                    continue
+                chosen = choose_backup(parent, path, found)
+                if chosen is None:
+                    continue
+                try:
+                    result = backups.restore_backup(path, chosen)
+                except ClaimlogError as err:
+                    show_message(parent, "Backup not restored", str(err), warning=True)
+                    continue
+                except OSError as err:
+                    show_message(parent, "Backup not restored", f"{err.filename or path}: {err.strerror}",
+                                 warning=True)
+                    continue
+                show_message(parent, "Backup restored", result.message)
+            elif choice == "open":
+                other = choose_database(parent)
+                if other is not None:
+                    path = other
+            else:
+                raise _Quit()
+    raise _Quit()
+
+
+def end_session(session: Session) -> None:
+    try:
+        dbmod.close_database(session.database)
+    finally:
+        session.release()
+
+
+# ---------------------------------------------------------------- after the window shows
+
+
+def offer_drafts(window, db_path: Path) -> int:
+    """Offer back each draft a crash left behind; return how many were reopened."""
+    from desktop import drafts
+
+    try:
+        pending = drafts.pending_drafts(db_path)
+    except Exception:  # noqa: BLE001 - drafts are a courtesy
+        log.warning("could not read drafts", exc_info=True)
+        return 0
+    if not pending or getattr(window, "read_only", False):
+        return 0
+    try:
+        from desktop.views import claim_form
+    except ImportError:
+        claim_form = None
+    reopened = 0
+    for key, data in pending:
+        choice = offer_draft(window, key, data)
+        if choice == "discard":
+            drafts.discard_draft(db_path, key)
+        elif choice == "restore" and claim_form is not None and hasattr(claim_form, "open_claim_dialog"):
+            initial = _claim_input(data)
+            if initial is None:
+                drafts.discard_draft(db_path, key)
+                continue
+            claim_id = _claim_id_of(key)
+            kwargs = {"claim_id": claim_id, "initial": initial}
+            try:
+                claim_form.open_claim_dialog(window, draft_key=key, **kwargs)
+            except TypeError:  # an older form without draft_key
+                claim_form.open_claim_dialog(window, **kwargs)
+            reopened += 1
+    return reopened
+
+
+def _claim_input(data: dict):
+    import dataclasses
+
+    from desktop.services import ClaimInput
+
+    names = {f.name for f in dataclasses.fields(ClaimInput)}
+    values = {k: v for k, v in data.items() if k in names}
+    if "text" not in values:
+        return None
+    try:
+        return ClaimInput(**values)
+    except TypeError:
+        return None
+
+
+def _claim_id_of(key: str) -> int | None:
+    if key.startswith("claim-") and key[6:].isdigit():
+        from desktop.models import Claim
+
+        claim_id = int(key[6:])
+        if Claim.get_or_none(Claim.id == claim_id) is not None:
+            return claim_id
+    return None
+
+
+def automatic_backup(db_path: Path):
+    """The daily backup (worker thread): its own read-only connection, so the window's is untouched."""
+    reader = dbmod.connect(db_path, readonly=True)
+    try:
+        reader.connect()
+        return backups.maybe_backup(reader, db_path)
+    finally:
+        reader.close()
+
+
+def start_automatic_backup(window, db_path: Path) -> None:
+    if getattr(window, "read_only", False):
+        return
+
+    def done(info):
+        if info is not None:
+            log.info("automatic backup %s (%d bytes)", info.path, info.size)
+            bar = window.statusBar()
+            bar.showMessage(f"Backed up to {info.path.name}", 8000)
+
+    def failed(exc):
+        log.warning("automatic backup failed: %s", exc)
+        window.statusBar().showMessage(f"The automatic backup failed: {exc}", 15000)
+
+    try:
+        from desktop.views.worker import run_task
+    except ImportError:
+        try:
+            done(automatic_backup(db_path))
+        except Exception as exc:  # noqa: BLE001
+            failed(exc)
+        return
+    run_task(window, automatic_backup, db_path, on_done=done, on_error=failed)
+
+
+def after_show(session: Session) -> None:
+    window = session.window
+    if session.problems:
+        show_message(window, "Problems found after an unclean shutdown",
+                     "The last session did not close cleanly, and the check found:\n\n"
+                     + "\n".join(session.problems[:10]) + "\n\nThe database is open read-only.",
+                     warning=True)
+    offer_drafts(window, session.path)
+    start_automatic_backup(window, session.path)
+
+
+def make_window(session: Session):
+    from desktop.views.main_window import MainWindow
+
+    window = MainWindow(session.database)
+    window.session = session
+    session.window = window
+    if session.read_only:
+        window.set_read_only(True, session.reason)
+    return window
+
+
+# ---------------------------------------------------------------- entry point
 
 
 def run_gui(args) -> int:
     screenshot = args.screenshot
     if screenshot is not None:
-        import os
-
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Claimlog")
     app.setOrganizationName("Claimlog")
-    path = args.db or dbmod.default_database_path()
-    try:
-        database = dbmod.open_database(path)
-    except DatabaseOpenError as exc:
-        if screenshot is not None:
-            print(f"claimlog: {exc}", file=sys.stderr)
-            return 3
-        QMessageBox.critical(None, "Claimlog cannot open the database", str(exc))
-        return 3
-    from desktop.views.main_window import MainWindow
-
-    window = MainWindow(database)
+    errorlog.install()
+    path = Path(args.db or dbmod.default_database_path())
+    read_only = bool(getattr(args, "read_only", False))
     if screenshot is not None:
+        try:
+            session = start_session(path, read_only=read_only, interactive=False)
+        except DatabaseOpenError as exc:
+            print(f"claimlog: {exc}", file=sys.stderr)
+            return EXIT_DATABASE
+        window = make_window(session)
         window.resize(*args.size)
         if args.search:
             window.apply_search(args.search)
         window.show()
-        return _save_screenshot(app, window, screenshot)
+        try:
+            return _save_screenshot(app, window, screenshot)
+        finally:
+            session.release()
+    install_excepthook()
+    check_settings()
+    try:
+        session = start_session(path, read_only=read_only)
+    except _Quit:
+        return EXIT_DATABASE
+    window = make_window(session)
+    install_excepthook(window)
     window.show()
+    QTimer.singleShot(0, lambda: after_show(session))
     code = app.exec()
-    dbmod.close_database(database)
+    end_session(session)
     return code
 
 
