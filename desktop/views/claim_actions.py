@@ -9,8 +9,8 @@ keys from a text field. Trash and restore go through undo commands.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from desktop import services
@@ -101,7 +101,7 @@ class _CloseGuard(QObject):
     """Before the window closes, each open claim form with unsaved changes asks."""
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Close:
+        if isinstance(event, QCloseEvent) and watched.isVisible():
             for dialog in claim_form.open_dialogs(watched):
                 if not dialog.close():
                     event.ignore()

@@ -569,6 +569,12 @@ class ClaimDialog(QDialog):
         self.discard_draft()
         super().reject()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # QDialogButtonBox makes Save the default button when shown; Enter
+        # belongs to the field being typed in (completions, duplicates list).
+        self.save_button.setDefault(False)
+
     def done(self, result: int) -> None:
         self.duplicate_timer.stop()
         self.draft_timer.stop()
