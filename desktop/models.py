@@ -104,6 +104,13 @@ class Claim(BaseModel):
 
     class Meta:
         table_name = "claim"
+        # Covering indexes for the dashboard (migration 0003).
+        indexes = (
+            (("deleted_at", "status", "verdict"), False),
+            (("deleted_at", "created_at"), False),
+            (("deleted_at", "finalised_at"), False),
+            (("deleted_at", "verdict", "claimant"), False),
+        )
 
 
 class ClaimTag(BaseModel):
