@@ -54,6 +54,8 @@ FEATURES: list[str] = [
     "desktop.views.status_control",
     "desktop.views.history_panel",
     "desktop.views.claim_actions",
+    "desktop.views.sources_page",
+    "desktop.views.evidence_panel",
 ]
 
 MAX_RECENT = 8
