@@ -284,6 +284,9 @@ def open_session(path: Path, *, read_only: bool = False, parent=None) -> Session
                 raise
             database, report = dbmod.open_checked(path, readonly=True)
             read_only, reason = True, "Read-only: the file or its disk cannot be written."
+            if lock is not None:  # a reader needs no lock: leave the file to a window that can write
+                lock.unlock()
+                lock = None
     except BaseException:
         if lock is not None:
             lock.unlock()
