@@ -30,6 +30,8 @@ EPILOG = """exit codes:
 # Subcommand modules register themselves here: name -> (module, function).
 COMMANDS: dict[str, tuple[str, str]] = {}
 COMMANDS["restore"] = ("desktop.backups", "cmd_restore")
+COMMANDS["export"] = ("desktop.exchange.cli_export", "run")
+COMMANDS["import"] = ("desktop.exchange.cli_import", "run")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -83,9 +85,11 @@ def cmd_check(args) -> int:
     from desktop import db as dbmod
     from desktop.checks import check_database
 
-    dbmod.inspect_file(args.db)  # refuses foreign files before anything touches them
+    info = dbmod.inspect_file(args.db)  # refuses foreign files before anything touches them
     if not args.db.exists():
         raise DatabaseOpenError(args.db, "does not exist.", "io")
+    if info.empty:
+        raise DatabaseOpenError(args.db, "is empty: it holds no Claimlog data to check.", "not_sqlite")
     database = dbmod.connect(args.db, readonly=True)
     try:
         database.connect()

@@ -163,6 +163,23 @@ def test_check_on_a_missing_file(tmp_path):
     assert not (tmp_path / "nowhere.db").exists()
 
 
+@pytest.mark.parametrize("sqlite_without_tables", [False, True])
+def test_check_on_an_empty_file(tmp_path, sqlite_without_tables):
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    if sqlite_without_tables:
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("DROP TABLE t")
+        conn.commit()
+        conn.close()
+    before = _snapshot(path)
+    result = claimlog(tmp_path, "check", "--db", path)
+    assert result.returncode == 3
+    assert_one_clean_line(result, "is empty")
+    assert _snapshot(path) == before
+
+
 def test_check_on_a_healthy_database(tmp_path):
     path = tmp_path / "good.db"
     _healthy(path)

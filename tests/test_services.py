@@ -203,6 +203,12 @@ def test_tags_are_deduplicated_case_insensitively(database):
     assert Tag.select().count() == 3
 
 
+def test_a_semicolon_separates_tags_even_inside_a_list_item(database):
+    claim = services.create_claim(ClaimInput(text="ok", tags=["army; navy", "Sagaing, Myanmar"]))
+    assert services.claim_tag_names(claim.id) == ["army", "navy", "Sagaing, Myanmar"]
+    assert fields(claim.id).tags_text == "army; navy; Sagaing, Myanmar"
+
+
 def test_tags_in_other_scripts_are_matched_case_insensitively(database):
     services.create_claim(ClaimInput(text="ok", tags=["Беженцы"]))
     claim = services.create_claim(ClaimInput(text="ok 2", tags=["БЕЖЕНЦЫ"]))

@@ -92,8 +92,11 @@ def validate_claim(data: ClaimInput) -> dict:
 def clean_tags(tags) -> list[str]:
     if isinstance(tags, str):
         tags = tags.replace(",", ";").split(";")
+    # "; " separates tags in tags_text and in exchanged CSV: a ";" inside one
+    # tag would come back as two, so it separates here too.
+    tags = [part for raw in tags or [] for part in str(raw if raw is not None else "").split(";")]
     names: dict[str, str] = {}
-    for raw in tags or []:
+    for raw in tags:
         name = clean_line("tags", raw, limit=LIMITS["tag"])
         if name:
             names.setdefault(name.casefold(), name)
