@@ -53,6 +53,7 @@ FEATURES: list[str] = [
     "desktop.views.preferences",
     "desktop.views.status_control",
     "desktop.views.history_panel",
+    "desktop.views.dashboard",
     "desktop.views.claim_actions",
     "desktop.views.sources_page",
     "desktop.views.evidence_panel",
