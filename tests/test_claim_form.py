@@ -304,8 +304,9 @@ def test_duplicate_hint_lists_similar_claims_and_opens_one(window, qtbot, make_c
     older = make_claim("The harbour bridge cost twice its announced budget")
     make_claim("Cats sleep sixteen hours a day")
     dialog = open_form(window, qtbot)
-    type_text("harbour bridge budget doubled")
-    qtbot.waitUntil(dialog.duplicates.isVisible, timeout=3000)
+    with qtbot.waitSignal(dialog.duplicates_refreshed, timeout=3000):
+        type_text("harbour bridge budget doubled")
+    assert dialog.duplicates.isVisible()
     items = [dialog.duplicates.item(i) for i in range(dialog.duplicates.count())]
     assert [item.data(Qt.ItemDataRole.UserRole) for item in items] == [older.id]
     assert "harbour bridge" in items[0].text()
@@ -321,10 +322,15 @@ def test_duplicate_hint_lists_similar_claims_and_opens_one(window, qtbot, make_c
 def test_duplicate_hint_leaves_out_the_claim_being_edited(window, qtbot, make_claim):
     claim = make_claim("Electric buses cut city emissions by thirty percent")
     dialog = open_form(window, qtbot, claim.id)
+    make_claim("Cats sleep sixteen hours a day")
     dialog.text_edit.setFocus()
-    type_text(" overall")
-    qtbot.waitUntil(lambda: not dialog.duplicate_timer.isActive(), timeout=3000)
+    with qtbot.waitSignal(dialog.duplicates_refreshed, timeout=3000):
+        type_text(" overall")
     assert dialog.duplicates.count() == 0 and not dialog.duplicates.isVisible()
+    with qtbot.waitSignal(dialog.duplicates_refreshed, timeout=3000):
+        type_text(" and cats sleep")  # now like another claim: that one is listed
+    assert [dialog.duplicates.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(dialog.duplicates.count())] == [claim.id + 1]
 
 
 def test_draft_is_kept_while_typing_and_dropped_on_save(window, qtbot):

@@ -50,6 +50,7 @@ from desktop.errors import ClaimlogError, ValidationError
 from desktop.models import Claim, Claimant, Tag
 from desktop.models import database as database_proxy
 from desktop.views import commands
+from desktop.views.worker import run_task
 from desktop.workflow import PRIORITIES
 
 try:  # written by the reliability helper; the form works without it
@@ -163,6 +164,7 @@ class DatePicker(QToolButton):
 class ClaimDialog(QDialog):
     claim_saved = Signal(int)
     open_claim_requested = Signal(int)
+    duplicates_refreshed = Signal()  # the similar-claims list was updated
 
     _new_keys = itertools.count(2)
 
@@ -181,6 +183,8 @@ class ClaimDialog(QDialog):
         self._errors: dict[str, str] = {}
         self._saved = False
         self._missing = False
+        self._closed = False
+        self._dup_running = self._dup_pending = False
         self.stored: services.ClaimInput | None = None
         self.setWindowTitle("New claim" if claim_id is None else f"Edit claim #{claim_id}")
         self.setMinimumWidth(680)
@@ -470,11 +474,29 @@ class ClaimDialog(QDialog):
 
     # ----- duplicates -----------------------------------------------------
     def refresh_duplicates(self) -> None:
-        try:
-            found = search.similar_claims(self.text_edit.toPlainText(), limit=5, exclude_id=self.claim_id)
-        except Exception:  # a hint must never get in the way of typing
-            log.warning("duplicate hint failed", exc_info=True)
-            found = []
+        """Look for similar claims off the GUI thread (one search at a time)."""
+        if self._dup_running:
+            self._dup_pending = True
+            return
+        self._dup_running, self._dup_pending = True, False
+        text = self.text_edit.toPlainText()
+
+        def finished(found):
+            self._dup_running = False
+            if self._closed:
+                return
+            if self._dup_pending:  # typed meanwhile: this answer is stale
+                self.refresh_duplicates()
+                return
+            self.show_duplicates(found)
+
+        def failed(exc):  # a hint must never get in the way of typing
+            log.warning("duplicate hint failed: %s", exc)
+            finished([])
+
+        run_task(None, search.similar_claims, text, 5, self.claim_id, on_done=finished, on_error=failed)
+
+    def show_duplicates(self, found) -> None:
         self.duplicates.clear()
         for claim_id, headline, _score in found:
             item = QListWidgetItem(f"#{claim_id}  {headline}")
@@ -486,6 +508,7 @@ class ClaimDialog(QDialog):
             self.duplicates.setFixedHeight(rows)
         self.duplicates.setVisible(bool(found))
         self.duplicates_label.setVisible(bool(found))
+        self.duplicates_refreshed.emit()
 
     def _open_duplicate(self, item: QListWidgetItem) -> None:
         self.open_claim_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
@@ -571,11 +594,13 @@ class ClaimDialog(QDialog):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self._closed = False
         # QDialogButtonBox makes Save the default button when shown; Enter
         # belongs to the field being typed in (completions, duplicates list).
         self.save_button.setDefault(False)
 
     def done(self, result: int) -> None:
+        self._closed = True
         self.duplicate_timer.stop()
         self.draft_timer.stop()
         if self in _open_dialogs:
