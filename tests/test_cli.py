@@ -197,6 +197,8 @@ def test_check_reports_broken_invariants(tmp_path):
     conn = sqlite3.connect(path)
     conn.execute("UPDATE claim SET n_supports = 7 WHERE id = 3")
     conn.execute("UPDATE claim SET status = 'finished' WHERE id = 4")
+    conn.execute("DELETE FROM claim_fts WHERE rowid = 5")
+    conn.execute("UPDATE claim SET claimant_name = 'Someone else' WHERE id = 6")
     conn.commit()
     conn.close()
     result = claimlog(tmp_path, "check", "--db", path)
@@ -204,6 +206,27 @@ def test_check_reports_broken_invariants(tmp_path):
     assert "Traceback" not in result.stderr
     assert "evidence counters are wrong: 3" in result.stderr
     assert "unknown status: 4" in result.stderr
+    assert "missing from the search index: 5" in result.stderr
+    assert "claimant name is out of step: 6" in result.stderr
+
+
+def test_check_and_backup_while_the_database_is_open_elsewhere(database, db_path, make_claim, tmp_path):
+    """The window keeps the file open in WAL mode: command-line readers still work and see its commits."""
+    for n in range(7):
+        make_claim(f"Committed while open {n}")
+    assert Path(str(db_path) + "-wal").stat().st_size > 0
+    result = claimlog(tmp_path, "check", "--db", db_path)
+    assert result.returncode == 0, result.stderr
+    assert "7 claims" in result.stdout
+    out = tmp_path / "while-open.db"
+    result = claimlog(tmp_path, "backup", "--db", db_path, "--out", out)
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(out)
+    try:
+        assert conn.execute("SELECT count(*) FROM claim").fetchone()[0] == 7
+    finally:
+        conn.close()
+    make_claim("And the window can still write")
 
 
 def test_demo_then_check(tmp_path):

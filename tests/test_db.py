@@ -255,3 +255,36 @@ def test_storage_error_translates_by_code_not_text():
     plain.sqlite_errorname = "SQLITE_ERROR"
     assert dbmod.storage_error(plain) is None
     assert dbmod.storage_error(ValueError("x")) is None
+
+
+def test_writes_begin_immediate(database):
+    statements = []
+    database.connection().set_trace_callback(statements.append)
+    try:
+        services.create_claim(services.ClaimInput(text="Traced"))
+    finally:
+        database.connection().set_trace_callback(None)
+    begins = [s for s in statements if s.upper().startswith("BEGIN")]
+    assert begins and all(s.upper().startswith("BEGIN IMMEDIATE") for s in begins), begins
+    assert any(s.upper().startswith("COMMIT") for s in statements)
+
+
+def test_read_only_open_of_a_file_that_needs_an_upgrade_is_refused(tmp_path):
+    folder = tmp_path / "old-migrations"
+    folder.mkdir()
+    first = dbmod.migration_files()[0][1]
+    (folder / f"{first}.py").write_bytes((dbmod.MIGRATIONS_DIR / f"{first}.py").read_bytes())
+    path = tmp_path / "old.db"
+    db = dbmod.open_database(path, migrations_dir=folder)
+    dbmod.close_database(db)
+    if dbmod.latest_schema_version() == 1:
+        pytest.skip("only one migration exists")
+    before = path.read_bytes()
+    with pytest.raises(DatabaseOpenError, match="needs a schema upgrade"):
+        dbmod.open_database(path, readonly=True)
+    assert path.read_bytes() == before
+    db = dbmod.open_database(path)  # read-write upgrades it
+    try:
+        assert db.execute_sql("PRAGMA user_version").fetchone()[0] == dbmod.latest_schema_version()
+    finally:
+        dbmod.close_database(db)
