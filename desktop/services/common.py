@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sqlite3
 from datetime import date, datetime, timedelta
 
 from peewee import PeeweeException
@@ -57,7 +58,7 @@ def write(func):
                     raise
         except ClaimlogError:
             raise
-        except (PeeweeException, OSError) as exc:
+        except (PeeweeException, OSError, sqlite3.Error) as exc:  # raw sqlite3 errors too
             # After SQLITE_FULL, IOERR... SQLite has already rolled back, so
             # the ROLLBACK peewee then sends fails too ("no transaction is
             # active"): translate the error that started it, not that one.
