@@ -700,3 +700,28 @@ def test_disk_full_becomes_a_storage_error_and_nothing_is_kept(database, make_cl
     from desktop.checks import check_database
 
     assert check_database(database) == []
+
+
+# --- any input: a clean refusal or an exact round trip ----------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=80), claimant=st.text(max_size=30), tag=st.text(max_size=20))
+def test_any_input_is_stored_exactly_or_refused_by_field(database, text, claimant, tag):
+    before = counts()
+    try:
+        claim = services.create_claim(ClaimInput(text=text, claimant=claimant, tags=[tag]))
+    except ValidationError as err:
+        assert err.field in ("text", "claimant", "tags")
+        assert str(err).startswith(err.field + ": ")
+        assert counts() == before
+        return
+    stored = fields(claim.id)
+    assert stored.text == text.strip()
+    assert stored.claimant_name.casefold() == claimant.strip().casefold()
+    names = [t.strip() for t in tag.split(";") if t.strip()]
+    assert {n.casefold() for n in services.claim_tag_names(claim.id)} == {n.casefold() for n in names}
+    assert [r[0] for r in search.claim_ids(search.ClaimFilter(ids=frozenset({claim.id}))).tuples()] == [claim.id]
