@@ -1,0 +1,157 @@
+"""The claims CSV: one row per claim, for colleagues and spreadsheets (no Qt).
+
+Columns: ``CLAIM_COLUMNS``; the first ten are fixed by the exchange format.
+Multi-valued cells are joined with ``"; "``. The ``sources`` cell lists the
+claim's linked sources that have a web address, each with its stance::
+
+    supports https://a.example/report; refutes https://b.example/post
+
+(stance id, a space, the URL; links separated by ``"; "``). On import a URL
+without a stance in front of it is linked as ``context``. A source without a
+web address (offline material), or a confidential one when confidential
+sources are withheld, is listed by its uuid as ``urn:uuid:<uuid>``, so the
+link and its stance survive without revealing the source; importing it links
+the source with that uuid, or a placeholder source when there is none. The
+package carries everything else (titles, quotes, locators, archives).
+
+Export streams rows with ``.tuples().iterator()`` straight into the file, so
+memory stays flat however many claims there are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from peewee import SQL
+
+from desktop import search
+from desktop.exchange.csvcodec import Cancelled, open_csv_text, write_rows
+from desktop.models import Claim
+from desktop.workflow import STANCES
+
+CLAIM_COLUMNS = [
+    "uuid", "text", "claimant", "claimed_on", "status", "verdict", "tags", "sources", "created_at", "updated_at",
+    "short_text", "context", "verdict_explanation", "appearance_url", "other_appearances", "published_url",
+    "location", "language", "priority", "finalised_at", "deleted_at",
+    "n_supports", "n_refutes", "n_context", "n_appearance",
+]
+# Informative only: recomputed from the links on import.
+DERIVED_COLUMNS = frozenset({"n_supports", "n_refutes", "n_context", "n_appearance"})
+REQUIRED_COLUMNS = ("text",)
+PROGRESS_EVERY = 2000
+
+
+URN_PREFIX = "urn:uuid:"
+
+
+def sources_subquery(include_confidential: bool) -> SQL:
+    """The ``sources`` cell computed in SQL, for the claim aliased ``t1``."""
+    shown = "s.url IS NOT NULL" + ("" if include_confidential else " AND s.confidential = 0")
+    return SQL(
+        "(SELECT group_concat(x, '; ') FROM (SELECT DISTINCT e.stance || ' ' ||"
+        f" CASE WHEN {shown} THEN s.url ELSE '{URN_PREFIX}' || s.uuid END AS x"
+        " FROM evidence e JOIN source s ON s.id = e.source_id"
+        ' WHERE e.claim_id = "t1"."id" ORDER BY x))'
+    )
+
+
+def export_query(flt: search.ClaimFilter, include_confidential: bool = False):
+    """SELECT the CSV columns for the claims of ``flt``, in its order (ties by uuid)."""
+    columns = [
+        Claim.uuid, Claim.text, Claim.claimant_name, Claim.claimed_on, Claim.status, Claim.verdict,
+        Claim.tags_text, sources_subquery(include_confidential), Claim.created_at, Claim.updated_at,
+        Claim.short_text, Claim.context, Claim.verdict_explanation, Claim.appearance_url,
+        Claim.other_appearances, Claim.published_url, Claim.location, Claim.language, Claim.priority,
+        Claim.finalised_at, Claim.deleted_at, Claim.n_supports, Claim.n_refutes, Claim.n_context,
+        Claim.n_appearance,
+    ]
+    query = Claim.select(*columns)
+    for condition in search.filter_conditions(flt):
+        query = query.where(condition)
+    column = search.SORT_KEYS.get(flt.sort, Claim.updated_at)
+    if flt.descending:
+        return query.order_by(column.desc(), Claim.uuid.desc())
+    return query.order_by(column.asc(), Claim.uuid.asc())
+
+
+def _cells(rows):
+    for row in rows:
+        # priority and the counters are ints; every other column is text or NULL
+        yield [v if v is None or isinstance(v, str) else str(v) for v in row]
+
+
+def counting(rows, total: int, progress):
+    """Pass rows through, reporting progress; raise Cancelled when progress says stop."""
+    done = 0
+    for row in rows:
+        yield row
+        done += 1
+        if progress is not None and done % PROGRESS_EVERY == 0 and progress(done, total) is False:
+            raise Cancelled()
+    if progress is not None and progress(done, total) is False:
+        raise Cancelled()
+
+
+@dataclass
+class ExportResult:
+    path: str
+    claims: int
+    sources: int = 0
+    evidence: int = 0
+    history: int = 0
+    started_at: str = ""
+
+
+def write_claims(stream, flt: search.ClaimFilter, include_confidential: bool, progress=None, total=None) -> int:
+    if progress is not None and total is None:
+        total = search.count_claims(flt)
+    rows = export_query(flt, include_confidential).tuples().iterator()
+    return write_rows(stream, CLAIM_COLUMNS, counting(_cells(rows), total or 0, progress))
+
+
+def export_claims_csv(path, flt: search.ClaimFilter | None = None, include_confidential: bool = False,
+                      progress=None) -> ExportResult:
+    """Write the claims CSV to ``path`` (atomically); read-only on the database."""
+    from desktop.models import utcnow
+
+    flt = flt or search.ClaimFilter()
+    started = utcnow()
+    with open_csv_text(path) as stream:
+        n = write_claims(stream, flt, include_confidential, progress)
+    return ExportResult(str(path), n, started_at=started)
+
+
+# -- the sources cell ----------------------------------------------------------
+
+_SPLIT = re.compile(r"\s+")
+
+
+def parse_links(cell: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """``[(stance, url)]`` from a ``sources`` cell, and the problems found in it."""
+    links: list[tuple[str, str]] = []
+    problems: list[str] = []
+    stance: str | None = None
+    for token in _SPLIT.split(cell.strip()):
+        token = token.strip()
+        ended = token.endswith(";")
+        token = token.rstrip(";")
+        if not token:
+            continue
+        if token in STANCES:
+            if stance is not None:
+                problems.append(f"the stance '{stance}' is not followed by a web address.")
+            stance = token
+            if ended:
+                problems.append(f"the stance '{token}' is not followed by a web address.")
+                stance = None
+            continue
+        if "://" not in token and ":" not in token[:12]:
+            problems.append(f"'{token}' is neither a stance ({', '.join(STANCES)}) nor a web address.")
+            stance = None
+            continue
+        links.append((stance or "context", token))
+        stance = None
+    if stance is not None:
+        problems.append(f"the stance '{stance}' is not followed by a web address.")
+    return links, problems

@@ -1,0 +1,303 @@
+"""The CSV layer every exchange format shares (no database, no Qt).
+
+Writing: UTF-8 with a byte-order mark, CRLF line ends, RFC 4180 quoting
+(``csv.writer`` on a file opened with ``newline=""``), to a temporary file in
+the target folder that is renamed into place only once it is complete.
+
+Formula neutralisation (OWASP "CSV injection"): a cell whose first character
+is ``= + - @``, TAB, CR, LF or NUL gets one leading ``'``; so does a cell that
+already starts with ``'``. Reading removes exactly one leading ``'`` from any
+cell that has one, which restores the original text for every string. A cell
+holding a single ``'`` therefore reads back as the empty string; the
+exchange formats use that to tell an empty text (``'``) from "no value"
+(an empty cell) in the few columns that can hold either.
+
+Reading: UTF-8 (BOM optional) or UTF-16 with a BOM; anything else is
+reported with the byte offsets of the undecodable bytes. Quoting errors are
+reported with their row and column. Python's CSV field limit is raised on
+purpose (its default of 131,072 characters rejects long but legitimate
+fields) to ``MAX_FIELD_CHARS``; the services apply tighter per-field limits.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMULA_START = frozenset("=+-@\t\r\n\x00'")
+MAX_FIELD_CHARS = 4_000_000  # one cell; the longest field a service accepts is 200,000
+MAX_FILE_BYTES = 2_000_000_000  # refuse anything larger before reading it
+MAX_PROBLEMS = 200  # stop listing after this many (the count is still given)
+
+
+def neutralise(value: str) -> str:
+    """The cell text for ``value``: a leading ``'`` where a spreadsheet could see a formula."""
+    if value and value[0] in FORMULA_START:
+        return "'" + value
+    return value
+
+
+def unneutralise(cell: str) -> str:
+    """Undo ``neutralise``: remove exactly one leading ``'``."""
+    if cell and cell[0] == "'":
+        return cell[1:]
+    return cell
+
+
+# -- writing -----------------------------------------------------------------
+
+
+class Cancelled(Exception):
+    """The person cancelled; nothing was written or saved."""
+
+
+def csv_writer(stream):
+    return csv.writer(stream, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike, mode: str = "w", **open_kwargs):
+    """Open a temporary file beside ``path``; rename it into place on success.
+
+    On any exception (including ``Cancelled``) the temporary file is removed
+    and whatever was at ``path`` before is left as it was.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, mode, **open_kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644 & ~_umask())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def open_csv_text(path, **kwargs):
+    """``atomic_output`` for a CSV file as Excel and LibreOffice like it."""
+    return atomic_output(path, "w", encoding="utf-8-sig", newline="", **kwargs)
+
+
+class _EmptyText(str):
+    """Written as a lone ``'``: the empty text, as opposed to no value (an empty cell)."""
+
+
+EMPTY_TEXT = _EmptyText("")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if value is EMPTY_TEXT:
+        return "'"
+    return neutralise(value)
+
+
+def write_rows(stream, header: list[str], rows) -> int:
+    """Write the header and ``rows`` (iterables of str or None), neutralising every cell."""
+    writer = csv_writer(stream)
+    writer.writerow(header)
+    n = 0
+    cell = _cell
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+        n += 1
+    return n
+
+
+def encode_rows(header: list[str], rows) -> bytes:
+    """The bytes of a whole CSV file (BOM, CRLF): for tests and small files."""
+    buffer = io.StringIO(newline="")
+    write_rows(buffer, header, rows)
+    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+
+
+# -- reading -----------------------------------------------------------------
+
+
+def cell_value(raw: str, nullable: bool = False) -> str | None:
+    """What a written cell stands for: an empty cell is None when ``nullable``."""
+    if nullable and raw == "":
+        return None
+    return unneutralise(raw)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, as a person should read it."""
+
+    file: str
+    row: int | None  # spreadsheet row: the header is row 1; None for the whole file
+    column: str  # column name, or "" for the whole row
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+def decode(data: bytes, file: str = "file") -> tuple[str, list[Problem]]:
+    """Text of ``data`` (UTF-8, optional BOM, or UTF-16 with BOM) and any decoding problems."""
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, skip = "utf-8", 3
+    elif data.startswith(codecs.BOM_UTF16_LE):
+        encoding, skip = "utf-16-le", 2
+    elif data.startswith(codecs.BOM_UTF16_BE):
+        encoding, skip = "utf-16-be", 2
+    else:
+        encoding, skip = "utf-8", 0
+    body = memoryview(data)[skip:]
+    try:
+        return str(body, encoding), []
+    except UnicodeDecodeError:
+        pass
+    problems: list[Problem] = []
+    offsets: list[int] = []
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    position = 0
+    raw = bytes(body)
+    while position < len(raw):
+        try:
+            decoder.decode(raw[position:], final=True)
+            break
+        except UnicodeDecodeError as exc:
+            offsets.append(skip + position + exc.start)
+            position += exc.end
+            decoder.reset()
+            if len(offsets) >= 20:
+                break
+    listed = ", ".join(f"{o:,}" for o in offsets)
+    name = "UTF-8" if encoding == "utf-8" else "UTF-16"
+    problems.append(Problem(
+        file, None, "",
+        f"is not valid {name} text: undecodable bytes at byte offset {listed}"
+        + (" (and maybe more)" if len(offsets) >= 20 else "")
+        + ". Save it as UTF-8 (\u201cCSV UTF-8\u201d in Excel) and import it again.",
+    ))
+    return "", problems
+
+
+class _LineFeed:
+    """Feeds lines to csv.reader and keeps those of the record being read."""
+
+    def __init__(self, text: str):
+        self._lines = iter(io.StringIO(text, newline=""))
+        self.current: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.current.append(line)
+        return line
+
+
+def _broken_field(raw: str) -> int:
+    """Index (0-based) of the field where RFC 4180 quoting breaks in ``raw``."""
+    field, i, n = 0, 0, len(raw)
+    while i < n:
+        if raw[i] == '"':
+            i += 1
+            while True:
+                if i >= n:
+                    return field  # never closed
+                if raw[i] == '"':
+                    if i + 1 < n and raw[i + 1] == '"':
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                i += 1
+            if i < n and raw[i] not in ",\r\n":
+                return field  # text after the closing quote
+        else:
+            while i < n and raw[i] not in ",\r\n":
+                if raw[i] == '"':
+                    return field  # a quote inside an unquoted field
+                i += 1
+        if i < n and raw[i] == ",":
+            field += 1
+            i += 1
+            continue
+        break
+    return field
+
+
+@dataclass
+class Table:
+    """A decoded CSV: the header and the rows, each with its spreadsheet row number."""
+
+    file: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+
+
+def read_table(text: str, file: str, problems: list[Problem], limit_rows: int | None = None) -> Table:
+    """Parse ``text`` strictly; quoting problems go to ``problems`` with row and column.
+
+    Cells are returned as written (still neutralised: see ``cell_value``, which
+    also tells "no value" from the empty text). Blank lines are skipped. The row number
+    counts records the way a spreadsheet shows them (header = row 1).
+    """
+    old_limit = csv.field_size_limit()
+    if old_limit < MAX_FIELD_CHARS:
+        csv.field_size_limit(MAX_FIELD_CHARS)
+    feed = _LineFeed(text)
+    reader = csv.reader(feed, dialect="excel", strict=True)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    row_number = 0
+    while True:
+        feed.current = []
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            row_number += 1
+            raw = "".join(feed.current)
+            index = _broken_field(raw)
+            column = header[index] if header and index < len(header) else f"#{index + 1}"
+            message = str(exc)
+            if "field larger" in message:
+                message = f"a cell is longer than {MAX_FIELD_CHARS:,} characters."
+            else:
+                message = f"malformed quoting ({message}); a quoted cell must end with \" and a doubled \"\" inside it."
+            problems.append(Problem(file, row_number, column, message))
+            if header is None:
+                return Table(file, [], [])
+            continue
+        if not record:
+            continue  # a blank line
+        row_number += 1
+        if header is None:
+            header = [unneutralise(c).strip() for c in record]
+            continue
+        rows.append((row_number, record))
+        if limit_rows is not None and len(rows) >= limit_rows:
+            break
+    return Table(file, header or [], rows)

@@ -1,0 +1,675 @@
+"""Reading and checking an incoming claims CSV or package (no Qt, no writes).
+
+``read_file(path)`` decodes and validates the whole file and returns an
+``Incoming`` with every problem found (row and column named). ``plan(incoming)``
+then compares it with the open database and sorts each claim into added,
+updated, kept, in conflict or unchanged (see ``classify``), adding the
+problems only the database can reveal (a final claim with no decisive
+source, evidence citing an unknown claim...). Nothing is written here: the
+write path is ``desktop.services.exchange.apply_import``.
+
+Merge rule (``classify``), per claim matched on uuid, with ``synced_at`` the
+``updated_at`` both sides agreed on at the last exchange:
+
+- same ``updated_at``: unchanged;
+- the incoming copy is newer: updated when this copy did not change since the
+  last exchange (``updated_at <= synced_at``), otherwise a conflict;
+- the incoming copy is older: kept, unless it too changed since the last
+  exchange (both sides edited): then a conflict;
+- never exchanged (``synced_at`` empty): the last agreed version is unknown,
+  so this copy counts as unchanged only while it was never edited after it
+  was created (``updated_at == created_at``).
+
+A conflict keeps the local claim and is listed. Rows without a uuid are new
+claims (a uuid is given to them).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid as uuid_module
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop.errors import ValidationError
+from desktop.exchange import claims_csv, package
+from desktop.exchange.csvcodec import (
+    MAX_FILE_BYTES,
+    MAX_PROBLEMS,
+    Problem,
+    Table,
+    cell_value,
+    decode,
+    read_table,
+)
+from desktop.models import Claim, Evidence, Source
+from desktop.services.common import (
+    LIMITS,
+    clean_line,
+    clean_partial_date,
+    clean_text,
+    clean_timestamp,
+    clean_url,
+)
+from desktop.urls import normalize_url
+from desktop.workflow import (
+    DECISIVE_STANCES,
+    GATED_STATUSES,
+    PRIORITIES,
+    STANCES,
+    STATUSES,
+    VERDICTS,
+)
+
+
+@dataclass
+class ClaimRow:
+    row: int
+    uuid: str | None
+    values: dict
+    links: list[tuple[str, str]] = field(default_factory=list)  # (stance, normalised url), CSV only
+
+
+@dataclass
+class SourceRow:
+    row: int
+    uuid: str
+    values: dict
+    archives: list[tuple[str, str, str]]
+
+
+@dataclass
+class EvidenceRow:
+    row: int
+    claim_uuid: str
+    source_uuid: str
+    stance: str
+    quote: str
+    locator: str
+    note: str
+    created_at: str | None
+
+
+@dataclass
+class HistoryRow:
+    row: int
+    claim_uuid: str
+    field: str
+    old_value: str | None
+    new_value: str | None
+    who: str
+    at: str
+    reason: str
+    is_correction: bool
+
+
+@dataclass
+class Incoming:
+    file: str
+    kind: str  # "csv" or "package"
+    claims: list[ClaimRow] = field(default_factory=list)
+    sources: list[SourceRow] = field(default_factory=list)
+    evidence: list[EvidenceRow] = field(default_factory=list)
+    history: list[HistoryRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def read_file(path, progress=None) -> Incoming:
+    """Decode and check ``path`` (claims CSV or package); never raises for bad content.
+
+    Problems come sorted by file (in the order met) and row.
+    """
+    incoming = _read_file(path)
+    order: dict[str, int] = {}
+    for p in incoming.problems:
+        order.setdefault(p.file, len(order))
+    incoming.problems.sort(key=lambda p: (order[p.file], p.row or 0))
+    return incoming
+
+
+def _read_file(path) -> Incoming:
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Incoming(name, "csv", problems=[Problem(name, None, "", f"is {size:,} bytes; the limit is "
+                                                                              f"{MAX_FILE_BYTES:,}.")])
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        return Incoming(name, "csv", problems=[Problem(name, None, "", f"cannot be read ({exc.strerror}).")])
+    if head.startswith(b"PK\x03\x04") or (path.suffix.lower() == ".zip" and head[:2] == b"PK"):
+        return _read_package(path)
+    if path.suffix.lower() == ".zip":
+        return Incoming(name, "package", problems=[Problem(name, None, "", "is not a zip file (not a package).")])
+    incoming = Incoming(name, "csv")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    table = _table(data, name, incoming.problems)
+    if table is not None:
+        _read_claims(table, incoming, package_mode=False)
+    return incoming
+
+
+def _table(data: bytes, name: str, problems: list[Problem]) -> Table | None:
+    text, decode_problems = decode(data, name)
+    if decode_problems:
+        problems.extend(decode_problems)
+        return None
+    table = read_table(text, name, problems)
+    if not table.header:
+        if not any(p.file == name for p in problems):
+            problems.append(Problem(name, None, "", "is empty: there is no header row."))
+        return None
+    return table
+
+
+def _read_package(path: Path) -> Incoming:
+    name = path.name
+    incoming = Incoming(name, "package")
+    problems = incoming.problems
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        problems.append(Problem(name, None, "", f"is not a readable zip package ({exc})."))
+        return incoming
+    with zf:
+        infos = {i.filename: i for i in zf.infolist()}
+        if sum(i.file_size for i in infos.values()) > MAX_FILE_BYTES:
+            problems.append(Problem(name, None, "", f"unpacks to more than {MAX_FILE_BYTES:,} bytes."))
+            return incoming
+        for required in ("manifest.json", "claims.csv"):
+            if required not in infos:
+                problems.append(Problem(f"{name}: {required}", None, "", "is missing from the package."))
+        if problems:
+            return incoming
+        try:
+            manifest = json.loads(zf.read("manifest.json").decode("utf-8"))
+            version = int(manifest.get("format_version", 0))
+            fmt = manifest.get("format")
+        except (ValueError, AttributeError, TypeError, zipfile.BadZipFile) as exc:
+            problems.append(Problem(f"{name}: manifest.json", None, "", f"cannot be read ({exc})."))
+            return incoming
+        if fmt != package.FORMAT_NAME:
+            problems.append(Problem(f"{name}: manifest.json", None, "format", f"'{fmt}' is not a Claimlog package."))
+        elif version > package.FORMAT_VERSION:
+            problems.append(Problem(
+                f"{name}: manifest.json", None, "format_version",
+                f"the package is format {version}; this Claimlog reads up to format {package.FORMAT_VERSION}. "
+                "Update Claimlog to import it."))
+        if problems:
+            return incoming
+        tables = {}
+        for member in ("claims.csv", "sources.csv", "evidence.csv", "history.csv"):
+            if member not in infos:
+                continue
+            try:
+                data = zf.read(member)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                problems.append(Problem(f"{name}: {member}", None, "", f"cannot be unpacked ({exc})."))
+                continue
+            tables[member] = _table(data, member, problems)
+    if tables.get("sources.csv") is not None:
+        _read_sources(tables["sources.csv"], incoming)
+    if tables.get("claims.csv") is not None:
+        _read_claims(tables["claims.csv"], incoming, package_mode=True)
+    if tables.get("evidence.csv") is not None:
+        _read_evidence(tables["evidence.csv"], incoming)
+    if tables.get("history.csv") is not None:
+        _read_history(tables["history.csv"], incoming)
+    return incoming
+
+
+# -- per-table checks ------------------------------------------------------------
+
+
+class _Rows:
+    """Walk a table's rows as dicts of raw cells, reporting shape problems."""
+
+    def __init__(self, table: Table, incoming: Incoming, known: list[str], required: tuple[str, ...]):
+        self.table, self.incoming = table, incoming
+        self.file = table.file
+        header = table.header
+        self.ok = True
+        seen = set()
+        for n, name in enumerate(header):
+            if name in seen and name:
+                self.problem(1, name, f"the column '{name}' appears twice.")
+                self.ok = False
+            seen.add(name)
+        for name in required:
+            if name not in header:
+                self.problem(1, name, f"the required column '{name}' is missing.")
+                self.ok = False
+        unknown = [h for h in header if h and h not in known]
+        if unknown:
+            incoming.notes.append(f"{self.file}: ignored the column(s) {', '.join(unknown)}.")
+        self.index = [(name, header.index(name)) for name in known if name in header]
+
+    def problem(self, row, column, message) -> None:
+        self.incoming.problems.append(Problem(self.file, row, column, message))
+
+    def __iter__(self):
+        width = len(self.table.header)
+        for row, cells in self.table.rows:
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                self.problem(row, "", f"has {len(cells)} cells but the header has {width} columns "
+                                      "(a stray comma or quote?).")
+                continue
+            yield row, {name: (cells[i] if i < len(cells) else "") for name, i in self.index}
+
+
+def _check(rows: _Rows, row: int, column: str, func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except ValidationError as exc:
+        rows.problem(row, column, exc.message)
+    except ValueError as exc:
+        rows.problem(row, column, str(exc))
+    return None
+
+
+def _uuid(value: str) -> str:
+    try:
+        parsed = uuid_module.UUID(value.strip())
+    except ValueError:
+        raise ValueError(f"'{value}' is not a UUID (like 123e4567-e89b-12d3-a456-426614174000).") from None
+    return str(parsed)
+
+
+def _timestamp(column: str, value: str) -> str | None:
+    value = value.strip()
+    return clean_timestamp(column, value) if value else None
+
+
+def _priority(value: str) -> int:
+    value = value.strip()
+    if not value:
+        return 0
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a number; use one of {sorted(PRIORITIES)}.") from None
+    if n not in PRIORITIES:
+        raise ValueError(f"{n} is not a priority; use one of {sorted(PRIORITIES)}.")
+    return n
+
+
+def _choice(value: str, choices, what: str, default=None):
+    value = value.strip()
+    if not value:
+        return default
+    if value not in choices:
+        raise ValueError(f"'{value}' is not a {what}; use one of: {', '.join(choices)}.")
+    return value
+
+
+def _tags(value: str) -> list[str]:
+    from desktop.services.claims import clean_tags
+
+    return clean_tags([t for t in value.split(";")])
+
+
+def _other_appearances(value: str) -> str:
+    urls = []
+    for n, line in enumerate(value.splitlines(), start=1):
+        if line.strip():
+            urls.append(clean_url(f"line {n}", line.strip()))
+    return "\n".join(urls)
+
+
+_CLAIM_TEXT = {
+    # column -> cleaner(column, value)
+    "short_text": lambda c, v: clean_line(c, v, limit=LIMITS["short_text"]),
+    "claimant": lambda c, v: clean_line(c, v),
+    "claimed_on": clean_partial_date,
+    "appearance_url": clean_url,
+    "published_url": clean_url,
+    "location": lambda c, v: clean_line(c, v),
+    "language": lambda c, v: clean_line(c, v, limit=35),
+    "context": lambda c, v: clean_text(c, v),
+    "verdict_explanation": lambda c, v: clean_text(c, v),
+}
+_EMPTY_DEFAULTS = {name: "" for name in _CLAIM_TEXT}
+
+
+def _read_claims(table: Table, incoming: Incoming, package_mode: bool) -> None:
+    known = claims_csv.CLAIM_COLUMNS
+    rows = _Rows(table, incoming, known, claims_csv.REQUIRED_COLUMNS)
+    if not rows.ok:
+        return
+    seen: dict[str, int] = {}
+    for row, cells in rows:
+        before = len(incoming.problems)
+        values = dict(_EMPTY_DEFAULTS)
+        raw_uuid = cell_value(cells.get("uuid", "")).strip()
+        claim_uuid = _check(rows, row, "uuid", _uuid, raw_uuid) if raw_uuid else None
+        if claim_uuid is not None:
+            if claim_uuid in seen:
+                rows.problem(row, "uuid", f"the uuid {claim_uuid} is also on row {seen[claim_uuid]}.")
+            else:
+                seen[claim_uuid] = row
+        text = cell_value(cells.get("text", ""))
+        if not text.strip():
+            rows.problem(row, "text", "is empty; every claim needs its text.")
+        else:
+            values["text"] = _check(rows, row, "text", clean_text, "text", text, limit=LIMITS["text"])
+        for column, cleaner in _CLAIM_TEXT.items():
+            raw = cells.get(column, "")
+            if raw:
+                values[column] = _check(rows, row, column, cleaner, column, cell_value(raw))
+        raw = cells.get("other_appearances", "")
+        values["other_appearances"] = _check(rows, row, "other_appearances", _other_appearances,
+                                             cell_value(raw)) if raw else ""
+        values["priority"] = _check(rows, row, "priority", _priority, cell_value(cells.get("priority", "")))
+        values["status"] = _check(rows, row, "status", _choice, cell_value(cells.get("status", "")), STATUSES,
+                                  "work status", "unstarted")
+        values["verdict"] = _check(rows, row, "verdict", _choice, cell_value(cells.get("verdict", "")), VERDICTS,
+                                   "verdict")
+        raw = cells.get("tags", "")
+        values["tags"] = _check(rows, row, "tags", _tags, cell_value(raw)) if raw else []
+        for column in ("created_at", "updated_at", "finalised_at", "deleted_at"):
+            values[column] = _check(rows, row, column, _timestamp, column, cell_value(cells.get(column, "")))
+        links = []
+        if not package_mode:
+            links = _links(rows, row, cell_value(cells.get("sources", "")))
+        if values["status"] in GATED_STATUSES and not values["verdict"] and "verdict" in cells:
+            rows.problem(row, "verdict", f"a claim in status {values['status']} needs a verdict.")
+        elif values["status"] in GATED_STATUSES and "verdict" not in cells:
+            rows.problem(row, "status", f"a claim in status {values['status']} needs a verdict column.")
+        if len(incoming.problems) == before:
+            incoming.claims.append(ClaimRow(row, claim_uuid, values, links))
+        if len(incoming.problems) > MAX_PROBLEMS:
+            return
+
+
+def _links(rows: _Rows, row: int, cell: str) -> list[tuple[str, str]]:
+    if not cell.strip():
+        return []
+    links, problems = claims_csv.parse_links(cell)
+    for message in problems:
+        rows.problem(row, "sources", message)
+    out, seen = [], set()
+    for stance, url in links:
+        key = _check(rows, row, "sources", _normal_url, url)
+        if key is not None and (stance, key) not in seen:
+            seen.add((stance, key))
+            out.append((stance, key))
+    return out
+
+
+def _normal_url(url: str) -> str:
+    if url.lower().startswith(claims_csv.URN_PREFIX):
+        return claims_csv.URN_PREFIX + _uuid(url[len(claims_csv.URN_PREFIX):])
+    try:
+        return normalize_url(url)
+    except ValueError as exc:
+        raise ValueError(f"'{url}': {exc}") from None
+
+
+def _archives(value: str) -> list[tuple[str, str, str]]:
+    from desktop.services.sources import ARCHIVE_SERVICES
+
+    out = []
+    for entry in value.split("; "):
+        parts = entry.split()
+        if not parts:
+            continue
+        if len(parts) not in (2, 3) or parts[0] not in ARCHIVE_SERVICES:
+            raise ValueError(f"'{entry}' is not 'service url [captured_at]' with a service among "
+                             f"{', '.join(ARCHIVE_SERVICES)}.")
+        url = clean_url("archive url", parts[1], required=True)
+        captured = clean_timestamp("captured_at", parts[2]) if len(parts) == 3 else ""
+        out.append((url, parts[0], captured))
+    return out
+
+
+def _read_sources(table: Table, incoming: Incoming) -> None:
+    from desktop.services.sources import SourceInput, validate_source
+
+    rows = _Rows(table, incoming, package.SOURCE_COLUMNS, ("uuid",))
+    if not rows.ok:
+        return
+    seen: dict[str, int] = {}
+    seen_url: dict[str, int] = {}
+    for row, cells in rows:
+        before = len(incoming.problems)
+        source_uuid = _check(rows, row, "uuid", _uuid, cell_value(cells.get("uuid", "")))
+        if source_uuid in seen:
+            rows.problem(row, "uuid", f"the uuid {source_uuid} is also on row {seen[source_uuid]}.")
+        flag = cell_value(cells.get("confidential", "")).strip().lower()
+        if flag not in ("", "0", "1", "true", "false", "yes", "no"):
+            rows.problem(row, "confidential", f"'{flag}' is not 0 or 1.")
+        data = SourceInput(
+            title=cell_value(cells.get("title", "")),
+            url=cell_value(cells.get("url", "")),
+            kind=cell_value(cells.get("kind", "")) or "web_page",
+            publisher=cell_value(cells.get("publisher", "")),
+            published_on=cell_value(cells.get("published_on", "")),
+            accessed_on=cell_value(cells.get("accessed_on", "")),
+            language=cell_value(cells.get("language", "")),
+            credibility=cell_value(cells.get("credibility", "")) or "unrated",
+            notes=cell_value(cells.get("notes", "")),
+            confidential=flag in ("1", "true", "yes"),
+        )
+        try:
+            values = validate_source(data)
+        except ValidationError as exc:
+            rows.problem(row, exc.field, exc.message)
+            continue
+        values.pop("archives")
+        archives = _check(rows, row, "archives", _archives, cell_value(cells.get("archives", ""))) or []
+        for column in ("created_at", "updated_at", "deleted_at"):
+            values[column] = _check(rows, row, column, _timestamp, column, cell_value(cells.get(column, "")))
+        if values["url"]:
+            if values["url"] in seen_url:
+                rows.problem(row, "url", f"the address is also on row {seen_url[values['url']]}.")
+            seen_url[values["url"]] = row
+        if len(incoming.problems) == before and source_uuid is not None:
+            seen[source_uuid] = row
+            incoming.sources.append(SourceRow(row, source_uuid, values, archives))
+        if len(incoming.problems) > MAX_PROBLEMS:
+            return
+
+
+def _read_evidence(table: Table, incoming: Incoming) -> None:
+    rows = _Rows(table, incoming, package.EVIDENCE_COLUMNS, ("claim_uuid", "source_uuid", "stance"))
+    if not rows.ok:
+        return
+    seen: dict[tuple, int] = {}
+    for row, cells in rows:
+        before = len(incoming.problems)
+        claim_uuid = _check(rows, row, "claim_uuid", _uuid, cell_value(cells["claim_uuid"]))
+        source_uuid = _check(rows, row, "source_uuid", _uuid, cell_value(cells["source_uuid"]))
+        stance = _check(rows, row, "stance", _choice, cell_value(cells["stance"]), STANCES, "stance")
+        if stance is None and len(incoming.problems) == before:
+            rows.problem(row, "stance", "is empty; use one of: " + ", ".join(STANCES) + ".")
+        quote = _check(rows, row, "quote", clean_text, "quote", cell_value(cells.get("quote", "")),
+                       limit=LIMITS["long"])
+        locator = _check(rows, row, "locator", clean_line, "locator", cell_value(cells.get("locator", "")))
+        note = _check(rows, row, "note", clean_text, "note", cell_value(cells.get("note", "")))
+        created = _check(rows, row, "created_at", _timestamp, "created_at", cell_value(cells.get("created_at", "")))
+        key = (claim_uuid, source_uuid, locator)
+        if len(incoming.problems) == before and key in seen:
+            rows.problem(row, "locator", f"the same claim, source and locator are also on row {seen[key]}.")
+        if len(incoming.problems) == before:
+            seen[key] = row
+            incoming.evidence.append(EvidenceRow(row, claim_uuid, source_uuid, stance, quote, locator, note, created))
+        if len(incoming.problems) > MAX_PROBLEMS:
+            return
+
+
+def _read_history(table: Table, incoming: Incoming) -> None:
+    rows = _Rows(table, incoming, package.HISTORY_COLUMNS, ("claim_uuid", "field", "at"))
+    if not rows.ok:
+        return
+    for row, cells in rows:
+        before = len(incoming.problems)
+        claim_uuid = _check(rows, row, "claim_uuid", _uuid, cell_value(cells["claim_uuid"]))
+        name = _check(rows, row, "field", clean_line, "field", cell_value(cells["field"]), required=True)
+        at = _check(rows, row, "at", clean_timestamp, "at", cell_value(cells["at"]))
+        if not at and len(incoming.problems) == before:
+            rows.problem(row, "at", "is empty; every history entry needs its time.")
+        old = cell_value(cells.get("old_value", ""), nullable=True)
+        new = cell_value(cells.get("new_value", ""), nullable=True)
+        for column, value in (("old_value", old), ("new_value", new)):
+            if value is not None:
+                _check(rows, row, column, clean_text, column, value)
+        who = _check(rows, row, "who", clean_line, "who", cell_value(cells.get("who", "")))
+        reason = _check(rows, row, "reason", clean_text, "reason", cell_value(cells.get("reason", "")))
+        flag = cell_value(cells.get("is_correction", "")).strip()
+        if flag not in ("", "0", "1"):
+            rows.problem(row, "is_correction", f"'{flag}' is not 0 or 1.")
+        if len(incoming.problems) == before:
+            incoming.history.append(HistoryRow(row, claim_uuid, name, old, new, who or "", at, reason or "",
+                                               flag == "1"))
+        if len(incoming.problems) > MAX_PROBLEMS:
+            return
+
+
+# -- against the database --------------------------------------------------------
+
+ADDED, UPDATED, KEPT, CONFLICT, UNCHANGED = "added", "updated", "kept", "conflict", "unchanged"
+
+
+@dataclass
+class Local:
+    id: int
+    created_at: str
+    updated_at: str
+    synced_at: str | None
+
+
+def classify(incoming_updated: str, local: Local) -> str:
+    """The merge rule; see the module docstring."""
+    if incoming_updated == local.updated_at:
+        return UNCHANGED
+    base = local.synced_at
+    if base is None and local.updated_at == local.created_at:
+        base = local.created_at
+    local_changed = base is None or local.updated_at > base
+    if incoming_updated > local.updated_at:
+        return CONFLICT if local_changed else UPDATED
+    incoming_changed = base is not None and incoming_updated > base
+    return CONFLICT if (local_changed and incoming_changed) else KEPT
+
+
+@dataclass
+class Plan:
+    incoming: Incoming
+    actions: list[tuple[str, ClaimRow, Local | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def rows(self, action: str) -> list[ClaimRow]:
+        return [row for a, row, _ in self.actions if a == action]
+
+    def counts(self) -> dict[str, int]:
+        out = {ADDED: 0, UPDATED: 0, KEPT: 0, CONFLICT: 0, UNCHANGED: 0}
+        for action, _, _ in self.actions:
+            out[action] += 1
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        c = self.counts()
+        return (f"{c[ADDED]:,} to add, {c[UPDATED]:,} to update, {c[KEPT]:,} kept (the copy here is newer), "
+                f"{c[CONFLICT]:,} in conflict (both sides changed; the copy here is kept), "
+                f"{c[UNCHANGED]:,} unchanged")
+
+
+def _chunks(items, size=500):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def local_claims(uuids) -> dict[str, Local]:
+    found = {}
+    for chunk in _chunks(uuids):
+        query = Claim.select(Claim.uuid, Claim.id, Claim.created_at, Claim.updated_at, Claim.synced_at).where(
+            Claim.uuid.in_(chunk))
+        for u, cid, created, updated, synced in query.tuples():
+            found[u] = Local(cid, created, updated, synced)
+    return found
+
+
+def local_source_uuids(uuids) -> set[str]:
+    found = set()
+    for chunk in _chunks(uuids):
+        found.update(u for (u,) in Source.select(Source.uuid).where(Source.uuid.in_(chunk)).tuples())
+    return found
+
+
+def _has_local_decisive(claim_id: int) -> bool:
+    return Evidence.select().where(Evidence.claim == claim_id,
+                                   Evidence.stance.in_(sorted(DECISIVE_STANCES))).exists()
+
+
+def plan(incoming: Incoming) -> Plan:
+    """Sort every claim of ``incoming`` and add the problems the database reveals."""
+    result = Plan(incoming, problems=list(incoming.problems))
+    if incoming.problems:
+        return result
+    locals_ = local_claims(r.uuid for r in incoming.claims if r.uuid)
+    file_claims = {r.uuid for r in incoming.claims if r.uuid}
+    claims_file = "claims.csv" if incoming.kind == "package" else incoming.file
+    decisive_in_file: set[str] = set()
+    if incoming.kind == "package":
+        file_sources = {s.uuid for s in incoming.sources}
+        missing_claims = {e.claim_uuid for e in incoming.evidence} | {h.claim_uuid for h in incoming.history}
+        missing_claims -= file_claims
+        known_claims = file_claims | set(local_claims(missing_claims))
+        wanted_sources = {e.source_uuid for e in incoming.evidence} - file_sources
+        known_sources = file_sources | local_source_uuids(wanted_sources)
+        for e in incoming.evidence:
+            if e.claim_uuid not in known_claims:
+                result.problems.append(Problem("evidence.csv", e.row, "claim_uuid",
+                                               f"no claim with uuid {e.claim_uuid} in the package or here."))
+            if e.source_uuid not in known_sources:
+                result.problems.append(Problem("evidence.csv", e.row, "source_uuid",
+                                               f"no source with uuid {e.source_uuid} in the package or here."))
+            if e.stance in DECISIVE_STANCES:
+                decisive_in_file.add(e.claim_uuid)
+        for h in incoming.history:
+            if h.claim_uuid not in known_claims:
+                result.problems.append(Problem("history.csv", h.row, "claim_uuid",
+                                               f"no claim with uuid {h.claim_uuid} in the package or here."))
+    for row in incoming.claims:
+        local = locals_.get(row.uuid) if row.uuid else None
+        updated_at = row.values["updated_at"]
+        if local is None:
+            action = ADDED
+        elif updated_at is None:
+            result.problems.append(Problem(claims_file, row.row, "updated_at",
+                                           "is empty; a claim that is already here needs its time of last change "
+                                           "to be merged."))
+            continue
+        else:
+            action = classify(updated_at, local)
+        if action in (ADDED, UPDATED) and row.values["status"] in GATED_STATUSES:
+            decisive = (any(stance in DECISIVE_STANCES for stance, _ in row.links)
+                        or row.uuid in decisive_in_file
+                        or (local is not None and _has_local_decisive(local.id)))
+            if not decisive:
+                column = "sources" if incoming.kind == "csv" else "status"
+                result.problems.append(Problem(
+                    claims_file, row.row, column,
+                    f"the claim is {row.values['status']} but has no source that supports or refutes it "
+                    "(list one as 'supports URL' or 'refutes URL')."))
+                continue
+        result.actions.append((action, row, local))
+    return result
+
+
+def check(path, progress=None) -> Plan:
+    """Read, validate and plan ``path`` (the dry run); raises nothing for bad content."""
+    return plan(read_file(path, progress))

@@ -1,0 +1,162 @@
+"""The package: a lossless zip for moving work between laptops (no Qt).
+
+Members (each a CSV as described in ``csvcodec``: UTF-8 BOM, CRLF, RFC 4180,
+formula cells neutralised):
+
+- ``claims.csv``: ``claims_csv.CLAIM_COLUMNS``, every claim field;
+- ``sources.csv``: ``SOURCE_COLUMNS``; ``archives`` lists each archived copy
+  as ``service url [captured_at]``, copies separated by ``"; "``;
+- ``evidence.csv``: ``EVIDENCE_COLUMNS`` (claim and source by uuid);
+- ``history.csv``: ``HISTORY_COLUMNS``; ``old_value``/``new_value`` may be
+  "no value": an empty cell means none, a cell holding a lone ``'`` means
+  the empty text;
+- ``manifest.json``: format name and version, export time, Claimlog version,
+  counts, whether confidential sources are included.
+
+Confidential sources are withheld unless ``include_confidential`` is true:
+one that no exported claim cites is left out; one that an exported claim
+cites is written as a stub (its uuid and "withheld", nothing else) so the
+claim keeps the link and stance its status depends on, without the quote. A package of all claims carries the whole
+source library; a package of a filter carries the sources its claims cite.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from desktop import __version__, search
+from desktop.exchange import claims_csv
+from desktop.exchange.csvcodec import EMPTY_TEXT, atomic_output, write_rows
+from desktop.models import Claim, Evidence, History, Source, database, utcnow
+
+FORMAT_NAME = "claimlog-package"
+FORMAT_VERSION = 1
+MEMBERS = ("claims.csv", "sources.csv", "evidence.csv", "history.csv", "manifest.json")
+
+SOURCE_COLUMNS = [
+    "uuid", "url", "title", "kind", "credibility", "publisher", "published_on", "accessed_on", "language",
+    "notes", "confidential", "archives", "created_at", "updated_at", "deleted_at",
+]
+EVIDENCE_COLUMNS = ["claim_uuid", "source_uuid", "stance", "quote", "locator", "note", "created_at"]
+HISTORY_COLUMNS = ["claim_uuid", "field", "old_value", "new_value", "who", "at", "reason", "is_correction"]
+
+
+def _claim_id_subquery(flt: search.ClaimFilter) -> tuple[str, list]:
+    query = Claim.select(Claim.id)
+    for condition in search.filter_conditions(flt):
+        query = query.where(condition)
+    return query.sql()
+
+
+def _text(member, zf: zipfile.ZipFile):
+    raw = zf.open(member, "w", force_zip64=True)
+    raw.write(b"\xef\xbb\xbf")
+    return io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=False)
+
+
+def _rows(sql: str, params):
+    cursor = database.execute_sql(sql, params)
+    while True:
+        batch = cursor.fetchmany(2000)
+        if not batch:
+            break
+        for row in batch:
+            yield [v if v is None or isinstance(v, str) else str(v) for v in row]
+
+
+WITHHELD_TITLE = "Confidential source (withheld from this export)"
+OTHER, UNRATED = "'other'", "'unrated'"
+
+
+def source_rows(flt: search.ClaimFilter, include_confidential: bool):
+    """Sources rows; a withheld confidential source cited by an exported claim becomes a stub.
+
+    The stub keeps only the uuid (so the claim keeps its link and its stance,
+    which a final claim needs) and says the source was withheld: no address,
+    title, publisher, notes or archive copies.
+    """
+    ids_sql, params = _claim_id_subquery(flt)
+    cited = f"s.id IN (SELECT source_id FROM evidence WHERE claim_id IN ({ids_sql}))"
+    full = "1" if include_confidential else "s.confidential = 0"
+    if not flt.is_default:
+        where = cited  # the sources the exported claims cite
+    elif include_confidential:
+        where, params = "1 = 1", []  # the whole library
+    else:
+        where = f"(s.confidential = 0 OR {cited})"
+
+    def col(name: str, withheld: str = "''") -> str:
+        return f"CASE WHEN {full} THEN s.{name} ELSE {withheld} END"
+
+    sql = (
+        f"SELECT s.uuid, {col('url', 'NULL')}, {col('title', repr(WITHHELD_TITLE))}, {col('kind', OTHER)},"
+        f" {col('credibility', UNRATED)}, {col('publisher')}, {col('published_on')},"
+        f" {col('accessed_on')}, {col('language')}, {col('notes')}, s.confidential,"
+        f" CASE WHEN {full} THEN (SELECT group_concat(x, '; ') FROM (SELECT a.service || ' ' || a.url"
+        "   || CASE WHEN a.captured_at != '' THEN ' ' || a.captured_at ELSE '' END AS x"
+        "   FROM archive a WHERE a.source_id = s.id ORDER BY a.id)) END,"
+        f" s.created_at, {col('updated_at', 's.created_at')}, s.deleted_at"
+        f" FROM source s WHERE {where} ORDER BY s.uuid"
+    )
+    return _rows(sql, params)
+
+
+def evidence_rows(flt: search.ClaimFilter, include_confidential: bool):
+    """Evidence rows; a link to a withheld source keeps its stance and locator, not its quote or note."""
+    ids_sql, params = _claim_id_subquery(flt)
+    full = "1" if include_confidential else "s.confidential = 0"
+    sql = (
+        f"SELECT c.uuid, s.uuid, e.stance, CASE WHEN {full} THEN e.quote ELSE '' END, e.locator,"
+        f" CASE WHEN {full} THEN e.note ELSE '' END, e.created_at"
+        " FROM evidence e JOIN claim c ON c.id = e.claim_id JOIN source s ON s.id = e.source_id"
+        f" WHERE e.claim_id IN ({ids_sql}) ORDER BY c.uuid, s.uuid, e.locator"
+    )
+    return _rows(sql, params)
+
+
+def _nullable(value):
+    return EMPTY_TEXT if value == "" else value
+
+
+def history_rows(flt: search.ClaimFilter):
+    ids_sql, params = _claim_id_subquery(flt)
+    sql = (
+        "SELECT c.uuid, h.field, h.old_value, h.new_value, h.who, h.at, h.reason, h.is_correction"
+        " FROM history h JOIN claim c ON c.id = h.claim_id"
+        f" WHERE h.claim_id IN ({ids_sql}) ORDER BY c.uuid, h.at, h.id"
+    )
+    for row in _rows(sql, params):
+        row[2], row[3] = _nullable(row[2]), _nullable(row[3])
+        yield row
+
+
+def export_package(path, flt: search.ClaimFilter | None = None, include_confidential: bool = False,
+                   progress=None) -> claims_csv.ExportResult:
+    """Write the package zip to ``path`` atomically; read-only on the database."""
+    flt = flt or search.ClaimFilter()
+    started = utcnow()
+    total = search.count_claims(flt) if progress is not None else 0
+    with database.atomic(lock_type="DEFERRED"):  # one read snapshot for all five members
+        with atomic_output(path, "wb") as handle:
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+                with _text("claims.csv", zf) as stream:
+                    n_claims = claims_csv.write_claims(stream, flt, include_confidential, progress, total)
+                with _text("sources.csv", zf) as stream:
+                    n_sources = write_rows(stream, SOURCE_COLUMNS, source_rows(flt, include_confidential))
+                with _text("evidence.csv", zf) as stream:
+                    n_evidence = write_rows(stream, EVIDENCE_COLUMNS, evidence_rows(flt, include_confidential))
+                with _text("history.csv", zf) as stream:
+                    n_history = write_rows(stream, HISTORY_COLUMNS, history_rows(flt))
+                manifest = {
+                    "format": FORMAT_NAME,
+                    "format_version": FORMAT_VERSION,
+                    "exported_at": started,
+                    "claimlog_version": __version__,
+                    "include_confidential": bool(include_confidential),
+                    "counts": {"claims": n_claims, "sources": n_sources, "evidence": n_evidence,
+                               "history": n_history},
+                }
+                zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return claims_csv.ExportResult(str(path), n_claims, n_sources, n_evidence, n_history, started)
