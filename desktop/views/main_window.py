@@ -55,8 +55,10 @@ FEATURES: list[str] = [
     "desktop.views.history_panel",
     "desktop.views.dashboard",
     "desktop.views.claim_actions",
+    "desktop.views.bulk_dialog",
     "desktop.views.sources_page",
     "desktop.views.evidence_panel",
+    "desktop.views.backups_dialog",
 ]
 
 MAX_RECENT = 8
