@@ -5,7 +5,8 @@ workflow allows from it (``workflow.allowed_transitions``). A move that needs a
 reason asks for one (``ask_reason``, patchable). When a gate refuses, the
 section says exactly what is missing and offers to go there: "Set verdict"
 focuses the verdict box, "Link a source" triggers the Claim menu's
-``link_source`` action when a feature provides one.
+"Link source..." action when a feature provides one (``window.link_source_action``
+or an action named ``link_source`` in the Claim menu).
 
 The verdict and its explanation are saved only with the Save button, never
 on each keystroke. Every change is one step on ``window.undo_stack``.
@@ -65,6 +66,12 @@ def colour_chip(colour: str, size: int = 12) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor(colour))
     return QIcon(pixmap)
+
+
+def link_source_action(window):
+    """The sources feature's "Link source..." action, if one is installed."""
+    action = getattr(window, "link_source_action", None)
+    return action if action is not None else find_menu_action(window, "claim", "link_source")
 
 
 def find_menu_action(window, menu_key: str, name: str):
@@ -340,7 +347,7 @@ class StatusControl(QWidget):
         missing = getattr(exc, "missing", ()) or ()
         text = exc.message if hasattr(exc, "message") else str(exc)
         text = text[0].upper() + text[1:]
-        if "evidence" in missing and find_menu_action(self.window, "claim", "link_source") is None:
+        if "evidence" in missing and link_source_action(self.window) is None:
             text += " Link one in the claim's sources section."
         self.problem_label.setText(text)
         self.problem_label.show()
@@ -360,7 +367,7 @@ class StatusControl(QWidget):
         self.verdict_combo.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def link_source(self) -> bool:
-        action = find_menu_action(self.window, "claim", "link_source")
+        action = link_source_action(self.window)
         if action is None or not action.isEnabled():
             self.problem_label.setText(
                 self.problem_label.text() + " (No link action is available here; use the claim's sources section.)"

@@ -1,0 +1,67 @@
+"""The workflow features plugged into the real main window."""
+
+import pytest
+
+from desktop import services
+from desktop.models import Claim
+from desktop.views import preferences, worker
+
+
+@pytest.fixture
+def window(qtbot, database, monkeypatch):
+    monkeypatch.setattr(preferences, "ask_checker_name", lambda parent=None: "Tester")
+    monkeypatch.setattr(worker, "SYNCHRONOUS", True)
+    from desktop.views.main_window import MainWindow
+
+    win = MainWindow(database)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def select(window, cid):
+    window.reload()
+    assert window.claims_page.select_claim(cid)
+    assert window.current_claim_id() == cid
+    assert window.detail.sections["status"].claim_id == cid
+
+
+def test_sections_page_and_actions_installed(window):
+    assert {"status", "history"} <= set(window.detail.sections)
+    assert "dashboard" in window.pages
+    names = [a.objectName() for a in window.menus["claim"].actions()]
+    assert "bulk_change" in names
+    assert any("Preferences" in a.text() for a in window.menus["edit"].actions())
+
+
+def test_gate_refusal_offers_the_sources_link_action(window, make_claim, monkeypatch):
+    cid = make_claim("Forty-three soldiers crossed the border, a wire agency said.").id
+    services.set_status(cid, "in_progress")
+    control = window.detail.sections["status"]
+    select(window, cid)
+    control.move_to("needs_review")
+    assert "supports or refutes" in control.problem_text()
+    assert control.go_source.isVisible()
+    action = getattr(window, "link_source_action", None)
+    if action is None:
+        pytest.skip("no sources feature installed in this build")
+    triggered = []
+    action.triggered.connect(lambda: triggered.append(True))
+    monkeypatch.setattr(window, "current_claim_id", lambda: None)  # the link dialog itself is not under test
+    control.go_source.click()
+    assert triggered == [True]
+    assert Claim.get_by_id(cid).status == "in_progress"
+
+
+def test_status_change_reaches_history_and_undo(window, make_claim):
+    cid = make_claim().id
+    select(window, cid)
+    control = window.detail.sections["status"]
+    history = window.detail.sections["history"]
+    control.move_buttons["in_progress"].click()
+    assert Claim.get_by_id(cid).status == "in_progress"
+    assert history.texts()[0].startswith("Status | Unstarted  \u2192  In progress")
+    window.undo_stack.undo()
+    assert Claim.get_by_id(cid).status == "unstarted"
+    assert history.texts()[0].startswith("Status | In progress  \u2192  Unstarted")
+    assert "Reason: Undo" in history.texts()[0]
