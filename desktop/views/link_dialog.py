@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import search, services
-from desktop.errors import ClaimlogError, ValidationError
+from desktop.errors import ClaimlogError, NotFoundError, ValidationError
 from desktop.models import Claim, Evidence, Source, database
 from desktop.workflow import STANCES, label
 from desktop.views.source_form import error_label, open_source_dialog, with_error
@@ -45,23 +45,16 @@ DEFAULT_STANCE = "supports"
 
 
 # -- undo commands ---------------------------------------------------------
-class _Ids:
-    """Evidence ids change when an undo re-creates a removed link; commands follow the chain."""
-
-    def __init__(self):
-        self.moved: dict[int, int] = {}
-
-    def current(self, evidence_id: int) -> int:
-        while evidence_id in self.moved:
-            evidence_id = self.moved[evidence_id]
-        return evidence_id
-
-
-def _ids(window) -> _Ids:
-    ids = getattr(window, "_evidence_ids", None)
-    if ids is None:
-        ids = window._evidence_ids = _Ids()
-    return ids
+# A link is found again by (claim, source, locator), which the schema keeps
+# unique, never by its id: undoing a removal re-creates the link and SQLite
+# may give it another id (or reuse an old one).
+def find_link(claim_id: int, source_id: int, locator: str) -> int:
+    found = (Evidence.select(Evidence.id)
+             .where(Evidence.claim == claim_id, Evidence.source == source_id, Evidence.locator == locator)
+             .scalar())
+    if found is None:
+        raise NotFoundError("That source link no longer exists; it was changed elsewhere.")
+    return found
 
 
 def _announce(window, claim_id: int, source_id: int) -> None:
@@ -94,75 +87,76 @@ class _EvidenceCommand(QUndoCommand):
         self._run(self.undo_it)
 
 
+def _link_fields(evidence: Evidence) -> dict:
+    return dict(claim_id=evidence.claim_id, source_id=evidence.source_id, stance=evidence.stance,
+                quote=evidence.quote, locator=evidence.locator, note=evidence.note)
+
+
 class LinkCommand(_EvidenceCommand):
     def __init__(self, window, evidence: Evidence, already_done: bool = True):
         super().__init__(window, "Link source", already_done)
-        self.evidence_id = evidence.id
-        self.fields = dict(claim_id=evidence.claim_id, source_id=evidence.source_id, stance=evidence.stance,
-                           quote=evidence.quote, locator=evidence.locator, note=evidence.note)
+        self.fields = _link_fields(evidence)
 
     def do(self) -> None:
-        new = services.link_evidence(**self.fields)
-        _ids(self.window).moved[self.evidence_id] = new.id
-        self.evidence_id = new.id
+        services.link_evidence(**self.fields)
         _announce(self.window, self.fields["claim_id"], self.fields["source_id"])
 
     def undo_it(self) -> None:
-        self.evidence_id = _ids(self.window).current(self.evidence_id)
-        services.unlink_evidence(self.evidence_id)
-        _announce(self.window, self.fields["claim_id"], self.fields["source_id"])
+        f = self.fields
+        services.unlink_evidence(find_link(f["claim_id"], f["source_id"], f["locator"]))
+        _announce(self.window, f["claim_id"], f["source_id"])
 
 
 class EditLinkCommand(_EvidenceCommand):
-    def __init__(self, window, evidence_id: int, claim_id: int, source_id: int, before: dict, after: dict,
-                 already_done: bool = True):
+    def __init__(self, window, claim_id: int, source_id: int, before: dict, after: dict, already_done: bool = True):
         super().__init__(window, "Edit source link", already_done)
-        self.evidence_id, self.claim_id, self.source_id = evidence_id, claim_id, source_id
+        self.claim_id, self.source_id = claim_id, source_id
         self.before, self.after = before, after
 
-    def _apply(self, values: dict) -> None:
-        services.update_evidence(_ids(self.window).current(self.evidence_id), **values)
+    def _apply(self, old: dict, new: dict) -> None:
+        services.update_evidence(find_link(self.claim_id, self.source_id, old["locator"]), **new)
         _announce(self.window, self.claim_id, self.source_id)
 
     def do(self) -> None:
-        self._apply(self.after)
+        self._apply(self.before, self.after)
 
     def undo_it(self) -> None:
-        self._apply(self.before)
+        self._apply(self.after, self.before)
 
 
 class UnlinkCommand(_EvidenceCommand):
-    def __init__(self, window, evidence_id: int):
+    def __init__(self, window, evidence: Evidence):
         super().__init__(window, "Remove source link", already_done=False)
-        self.evidence_id = evidence_id
-        self.removed: dict | None = None
+        self.fields = _link_fields(evidence)
+        self.removed = False
 
     def do(self) -> None:
-        self.evidence_id = _ids(self.window).current(self.evidence_id)
-        self.removed = services.unlink_evidence(self.evidence_id)
-        _announce(self.window, self.removed["claim_id"], self.removed["source_id"])
+        f = self.fields
+        services.unlink_evidence(find_link(f["claim_id"], f["source_id"], f["locator"]))
+        self.removed = True
+        _announce(self.window, f["claim_id"], f["source_id"])
 
     def undo_it(self) -> None:
-        if self.removed is None:
-            return
-        new = services.link_evidence(**self.removed)
-        _ids(self.window).moved[self.evidence_id] = new.id
-        self.evidence_id = new.id
-        _announce(self.window, self.removed["claim_id"], self.removed["source_id"])
+        services.link_evidence(**self.fields)
+        self.removed = False
+        _announce(self.window, self.fields["claim_id"], self.fields["source_id"])
 
 
 def remove_link(window, evidence_id: int) -> bool:
     """Remove a link (undoable); False with a message when the service refuses."""
+    evidence = Evidence.get_or_none(Evidence.id == evidence_id)
+    if evidence is None:
+        QMessageBox.warning(window, "Link not removed", "That source link no longer exists.")
+        return False
     try:
-        # Checked first so that a refusal shows a message and leaves nothing on the stack.
-        evidence = Evidence.get_by_id(_ids(window).current(evidence_id))
+        # Asked first, so that a refusal shows its message and leaves nothing on the undo stack.
         services.sources._guard_gate(evidence, None)
-    except (ClaimlogError, Evidence.DoesNotExist) as exc:
+    except ClaimlogError as exc:
         QMessageBox.warning(window, "Link not removed", str(exc))
         return False
-    command = UnlinkCommand(window, evidence_id)
+    command = UnlinkCommand(window, evidence)
     window.undo_stack.push(command)
-    return command.removed is not None
+    return Evidence.get_or_none(Evidence.id == evidence_id) is None
 
 
 # -- the picker ------------------------------------------------------------
@@ -429,12 +423,10 @@ class LinkDialog(QDialog):
                 evidence = services.link_evidence(self.claim_id, self.source_id, **values)
                 command = LinkCommand(self.window_, evidence)
             else:
-                current = _ids(self.window_).current(self.evidence_id)
-                evidence = services.update_evidence(current, **values)
+                evidence = services.update_evidence(self.evidence_id, **values)
                 after = dict(stance=evidence.stance, quote=evidence.quote, locator=evidence.locator,
                              note=evidence.note)
-                command = EditLinkCommand(self.window_, current, self.claim_id, evidence.source_id,
-                                          self.before, after)
+                command = EditLinkCommand(self.window_, self.claim_id, evidence.source_id, self.before, after)
         except ValidationError as exc:
             key = exc.field if exc.field in self.errors else None
             if key is None:
