@@ -169,10 +169,160 @@ def run_kills(workdir: Path, *, kills: int, per_op: int, n_base: int, seed: int)
 @pytest.mark.timeout(300)
 def test_sigkill_during_a_bulk_write_never_loses_or_half_writes(tmp_path):
     seed = int(os.environ.get("CLAIMLOG_CRASH_SEED", "20261123"))
-    result = run_kills(tmp_path, kills=60, per_op=20, n_base=30, seed=seed)
+    result = run_kills(tmp_path, kills=50, per_op=20, n_base=30, seed=seed)
     print(f"\nkills: {result['kills']}, failures: {len(result['failures'])} "
           f"(operations completed: {result['completed']}, runs: {result['attempts']}, "
           f"{result['seconds']:.1f} s, seed {seed})")
     assert result["failures"] == [], "\n".join(result["failures"][:10])
     assert result["kills"] >= 50
     assert result["completed"] >= 1  # some kills came after the commit: both outcomes were checked
+
+
+# ---------------------------------------------------------------- the real command-line writers
+#
+# ``claimlog demo`` (one transaction) and ``claimlog import`` of a package
+# (validated, then merged in one transaction) are killed after a random
+# delay drawn over the length of one full run, measured first. These
+# commands report no per-row progress, so the moment is chosen by time:
+# ``child.wait(timeout=delay)`` and SIGKILL if it is still running.
+
+COUNTED = ("claim", "source", "evidence", "history")
+
+
+def _state(path: Path) -> tuple[list[str], dict[int, str], dict[str, int]]:
+    """Reopen through the window's own checked open; (problems, claims by id, row counts)."""
+    problems: list[str] = []
+    try:
+        db, _report = dbmod.open_checked(path)
+    except Exception as exc:  # noqa: BLE001 - a file that no longer opens is a failure to report
+        return [f"does not open: {exc}"], {}, {}
+    try:
+        problems += check_database(db)
+        claims = dict(db.execute_sql("SELECT id, text FROM claim").fetchall())
+        counts = {t: db.execute_sql(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTED}
+    finally:
+        dbmod.close_database(db)
+    return problems, claims, counts
+
+
+def run_cli_kills(workdir: Path, *, command, kills: int, seed: int, exact=("claim",), reset=None) -> dict:
+    """Kill ``command`` (argv for the database at workdir/crash.db) ``kills`` times at random moments."""
+    rng = random.Random(seed)
+    path = workdir / "crash.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    problems, committed, before = _state(path)
+    assert problems == [], problems
+    # one full run, to measure it and to learn what "wholly present" looks like
+    started = time.monotonic()
+    full = subprocess.run(command(path), capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    duration = time.monotonic() - started
+    assert full.returncode == 0, full.stderr
+    problems, after_claims, after = _state(path)
+    assert problems == [], problems
+    delta = {k: after[k] - before[k] for k in exact}
+    assert all(delta.values()), f"the command changed nothing: {delta}"
+    if reset is not None:
+        reset(path)
+        problems, committed, before = _state(path)
+    else:
+        committed, before = after_claims, after
+    failures: list[str] = []
+    n_kills = n_completed = attempts = 0
+    loop_started = time.monotonic()
+    while n_kills < kills:
+        attempts += 1
+        delay = rng.uniform(0.0, duration * 1.1)
+        child = subprocess.Popen(command(path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                 cwd=ROOT, env=env)
+        killed = False
+        try:
+            child.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGKILL)
+            killed = True
+        _, err = child.communicate(timeout=60)
+        if not killed and child.returncode != 0:
+            failures.append(f"run {attempts}: the command failed on its own: {err.strip().splitlines()[-1:]}")
+        n_kills += killed
+        problems, claims, counts = _state(path)
+        lost = [i for i, text in committed.items() if claims.get(i) != text]
+        if lost:
+            problems.append(f"{len(lost)} committed claims missing or changed, e.g. id {lost[0]}")
+        absent = all(counts.get(k) == before[k] for k in exact)
+        present = all(counts.get(k) == before[k] + delta[k] for k in exact)
+        if not (absent or present):
+            problems.append(f"partly there: {counts} (before {before}, a full run adds {delta})")
+        if problems:
+            failures.append(f"run {attempts} (killed after {delay:.3f} s): " + "; ".join(problems))
+        if present and not problems:
+            n_completed += 1
+            if reset is not None:
+                reset(path)
+                _p, committed, before = _state(path)
+            else:
+                committed, before = claims, counts
+        if time.monotonic() - loop_started > 600:
+            failures.append("gave up: took more than ten minutes")
+            break
+    return {"kills": n_kills, "failures": failures, "completed": n_completed, "attempts": attempts,
+            "seconds": time.monotonic() - loop_started, "full_run": duration, "delta": delta}
+
+
+def _report(name, result, seed):
+    print(f"\n{name}: kills: {result['kills']}, failures: {len(result['failures'])} "
+          f"(completed: {result['completed']} of {result['attempts']} runs, a full run "
+          f"{result['full_run']:.2f} s adds {result['delta']}, {result['seconds']:.1f} s, seed {seed})")
+
+
+def demo_command(n_claims: int):
+    return lambda path: [sys.executable, "-m", "desktop", "demo", "--db", str(path), "--claims", str(n_claims)]
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_during_claimlog_demo(tmp_path):
+    seed = int(os.environ.get("CLAIMLOG_CRASH_SEED", "20261123"))
+    _seed(tmp_path / "crash.db", 30)
+    result = run_cli_kills(tmp_path, command=demo_command(1500), kills=20, seed=seed)
+    _report("claimlog demo", result, seed)
+    assert result["failures"] == [], "\n".join(result["failures"][:10])
+    assert result["kills"] >= 20
+
+
+def make_package(workdir: Path, n_claims: int) -> Path:
+    """A package exported from a demo database (the import's input)."""
+    origin = workdir / "origin.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for argv in (["demo", "--db", str(origin), "--claims", str(n_claims)],
+                 ["export", "--db", str(origin), "--out", str(workdir / "package.zip")]):
+        done = subprocess.run([sys.executable, "-m", "desktop", *argv], capture_output=True, text=True, cwd=ROOT,
+                              env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+    return workdir / "package.zip"
+
+
+def import_scenario(workdir: Path, n_claims: int, n_base: int):
+    package = make_package(workdir, n_claims)
+    path = workdir / "crash.db"
+    _seed(path, n_base)
+    pristine = workdir / "pristine.db"
+    pristine.write_bytes(path.read_bytes())
+
+    def reset(target: Path) -> None:
+        for suffix in ("-wal", "-shm"):
+            Path(str(target) + suffix).unlink(missing_ok=True)
+        target.write_bytes(pristine.read_bytes())
+
+    def command(target: Path):
+        return [sys.executable, "-m", "desktop", "import", "--db", str(target), "--who", "Crash test", str(package)]
+
+    return command, reset
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_during_claimlog_import_of_a_package(tmp_path):
+    seed = int(os.environ.get("CLAIMLOG_CRASH_SEED", "20261123"))
+    command, reset = import_scenario(tmp_path, 400, 30)
+    result = run_cli_kills(tmp_path, command=command, kills=20, seed=seed, exact=COUNTED, reset=reset)
+    _report("claimlog import", result, seed)
+    assert result["failures"] == [], "\n".join(result["failures"][:10])
+    assert result["kills"] >= 20
