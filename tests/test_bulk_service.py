@@ -182,3 +182,24 @@ def test_bad_changes_are_refused_with_the_field(database, change, field):
     with pytest.raises(ValidationError) as info:
         bulk.preview([1], change)
     assert info.value.field == field
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=0, max_size=70))
+def test_any_tag_name_is_added_and_reverted_or_refused_by_field(make_claim, name):
+    cid = make_claim("Tag round trip", tags=["base"]).id
+    before = (Claim.get_by_id(cid).tags_text, sorted(t.name for t in Tag.select()))
+    try:
+        result = bulk.apply([cid], BulkChange("add_tag", name))
+    except ValidationError as exc:
+        assert exc.field == "tag"
+        assert (Claim.get_by_id(cid).tags_text, sorted(t.name for t in Tag.select())) == before
+        return
+    tags_text = Claim.get_by_id(cid).tags_text
+    assert name.strip().casefold() in [t.casefold() for t in tags_text.split("; ")]
+    bulk.revert(result)
+    assert (Claim.get_by_id(cid).tags_text, sorted(t.name for t in Tag.select())) == before
