@@ -97,31 +97,42 @@ class _Progress:
 # -- lookups that create what is missing ---------------------------------------
 
 
-def _claimants(names, now) -> dict[str, tuple[int, str]]:
-    """lower-cased name -> (id, stored name), creating the missing ones."""
-    known: dict[str, tuple[int, str]] = {}
-    for cid, name in _exec("SELECT id, name FROM claimant ORDER BY id").fetchall():
-        known.setdefault(name.lower(), (cid, name))
-    missing = {}
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _resolve(table: str, names, insert) -> dict[str, tuple[int, str]]:
+    """incoming name -> (id, stored name), matching exactly as the services do.
+
+    ``find_or_create_claimant``/``find_or_create_tag`` compare SQLite's
+    ``lower()`` (ASCII letters only) of the stored name with Python's
+    ``lower()`` of the new one, then the exact name; the same order here
+    means an import matches what typing the name would have matched.
+    """
+    by_lower: dict[str, tuple[int, str]] = {}
+    exact: dict[str, tuple[int, str]] = {}
+    for rid, name in _exec(f"SELECT id, name FROM {table} ORDER BY id").fetchall():
+        by_lower.setdefault(name.translate(_ASCII_LOWER), (rid, name))
+        exact[name] = (rid, name)
+    out = {}
     for name in names:
-        if name and name.lower() not in known:
-            missing.setdefault(name.lower(), name)
-    for lower, name in missing.items():
-        cursor = _exec("INSERT INTO claimant (name, kind, notes, created_at) VALUES (?, 'unknown', '', ?)",
-                       (name, now))
-        known[lower] = (cursor.lastrowid, name)
-    return known
+        if not name or name in out:
+            continue
+        found = by_lower.get(name.lower()) or exact.get(name)
+        if found is None:
+            found = (insert(name), name)
+            by_lower.setdefault(name.translate(_ASCII_LOWER), found)
+            exact[name] = found
+        out[name] = found
+    return out
+
+
+def _claimants(names, now) -> dict[str, tuple[int, str]]:
+    return _resolve("claimant", names, lambda name: _exec(
+        "INSERT INTO claimant (name, kind, notes, created_at) VALUES (?, 'unknown', '', ?)", (name, now)).lastrowid)
 
 
 def _tags(names) -> dict[str, tuple[int, str]]:
-    known: dict[str, tuple[int, str]] = {}
-    for tid, name in _exec("SELECT id, name FROM tag ORDER BY id").fetchall():
-        known.setdefault(name.lower(), (tid, name))
-    for name in names:
-        if name.lower() not in known:
-            cursor = _exec("INSERT INTO tag (name) VALUES (?)", (name,))
-            known[name.lower()] = (cursor.lastrowid, name)
-    return known
+    return _resolve("tag", names, lambda name: _exec("INSERT INTO tag (name) VALUES (?)", (name,)).lastrowid)
 
 
 SOURCE_FIELDS = ("kind", "title", "publisher", "published_on", "url", "accessed_on", "language", "credibility",
@@ -241,8 +252,8 @@ HISTORY_FIELDS = ("text", "short_text", "status", "verdict", "verdict_explanatio
 
 def _claim_values(row, claimants, tags, now) -> tuple:
     v = row.values
-    claimant = claimants.get(v["claimant"].lower()) if v["claimant"] else None
-    tag_names = sorted({tags[t.lower()][1] for t in v["tags"]}, key=str.casefold)
+    claimant = claimants.get(v["claimant"]) if v["claimant"] else None
+    tag_names = sorted({tags[t][1] for t in v["tags"]}, key=str.casefold)
     created = v["created_at"] or v["updated_at"] or now
     updated = v["updated_at"] or created
     finalised = v["finalised_at"]
@@ -277,8 +288,8 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
     if not applying and not incoming.sources:
         return result
 
-    claimants = _claimants({row.values["claimant"] for _, row, _ in applying}, now)
-    tags = _tags(sorted({t for _, row, _ in applying for t in row.values["tags"]}, key=str.casefold))
+    claimants = _claimants([row.values["claimant"] for _, row, _ in applying], now)
+    tags = _tags([t for _, row, _ in applying for t in row.values["tags"]])
     steps.step()
 
     touched_sources: set[int] = set()
@@ -334,7 +345,7 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
     for chunk in _chunks(updated_ids):
         _exec(f"DELETE FROM claim_tag WHERE claim_id IN ({_marks(len(chunk))})", chunk)
     _many("INSERT OR IGNORE INTO claim_tag (claim_id, tag_id) VALUES (?, ?)",
-          [(ids[id(row)], tags[t.lower()][0]) for _, row, _ in applying for t in row.values["tags"]])
+          [(ids[id(row)], tags[t][0]) for _, row, _ in applying for t in row.values["tags"]])
     steps.step()
 
     # evidence
