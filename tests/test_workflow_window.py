@@ -65,3 +65,18 @@ def test_status_change_reaches_history_and_undo(window, make_claim):
     assert Claim.get_by_id(cid).status == "unstarted"
     assert history.texts()[0].startswith("Status | In progress  \u2192  Unstarted")
     assert "Reason: Undo" in history.texts()[0]
+
+
+def test_dashboard_follows_the_filter_bar(window, make_claim, qtbot):
+    for n in range(3):
+        make_claim(f"Ferry fares rose {n} times")
+    make_claim("Bridge closed")
+    window.reload()
+    page = window.pages["dashboard"]
+    window.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.data is not None and page.data.total == 4)
+    from desktop import search
+
+    window.filter_bar.filter_changed.emit(search.ClaimFilter(text="ferry"))
+    qtbot.waitUntil(lambda: page.data.total == 3, timeout=3000)
+    assert "matching the current filter" in page.summary.text()
