@@ -226,3 +226,12 @@ def test_history_follows_changes_and_labels_values(window, qtbot, make_claim):
 def test_history_local_time():
     assert history_panel.local_time("garbage") == "garbage"
     assert len(history_panel.local_time("2026-11-23T19:40:00.123456Z")) == 16
+
+
+def test_read_only_window_changes_nothing(control, window, make_claim):
+    cid = make_claim().id
+    window.read_only = True
+    control.set_claim(cid)
+    assert not any(b.isEnabled() for b in control.move_buttons.values())
+    assert not control.move_to("in_progress")
+    assert db_status(cid) == "unstarted"

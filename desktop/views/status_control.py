@@ -286,9 +286,12 @@ class StatusControl(QWidget):
         self.save_button.setEnabled(dirty and self.verdict_combo.isEnabled())
         self.revert_button.setEnabled(dirty)
 
+    def _writable(self) -> bool:
+        return not getattr(self.window, "read_only", False)
+
     def save_verdict(self) -> bool:
         claim = self._claim()
-        if claim is None or not self.is_dirty():
+        if claim is None or not self.is_dirty() or not self._writable():
             return False
         verdict, explanation = self.edited_verdict()
         preferences.ask_checker_name(self)
@@ -309,7 +312,7 @@ class StatusControl(QWidget):
 
     def move_to(self, new_status: str) -> bool:
         claim = self._claim()
-        if claim is None:
+        if claim is None or not self._writable():
             return False
         self._hide_problem()
         problem = transition_problem(claim, new_status, reason="-")  # the reason is asked below
