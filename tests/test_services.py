@@ -725,3 +725,37 @@ def test_any_input_is_stored_exactly_or_refused_by_field(database, text, claiman
     names = [t.strip() for t in tag.split(";") if t.strip()]
     assert {n.casefold() for n in services.claim_tag_names(claim.id)} == {n.casefold() for n in names}
     assert [r[0] for r in search.claim_ids(search.ClaimFilter(ids=frozenset({claim.id}))).tuples()] == [claim.id]
+
+
+def test_disk_full_at_commit_becomes_a_storage_error(database, monkeypatch):
+    """SQLITE_FULL raised by COMMIT, then a failing ROLLBACK: the person still reads 'disk is full'."""
+    import sqlite3
+
+    from peewee import OperationalError
+
+    def raise_sqlite_error(message, name):
+        """As peewee does: the sqlite3 error, re-raised wrapped while it is being handled."""
+        err = sqlite3.OperationalError(message)
+        err.sqlite_errorname = name
+        try:
+            raise err
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc, *exc.args)
+
+    real_commit, real_rollback = database.commit, database.rollback
+
+    def failing_commit():
+        real_rollback()  # what SQLite does by itself after a disk-full commit
+        raise_sqlite_error("database or disk is full", "SQLITE_FULL")
+
+    def failing_rollback():
+        raise_sqlite_error("cannot rollback - no transaction is active", "SQLITE_ERROR")
+
+    monkeypatch.setattr(database, "commit", failing_commit)
+    monkeypatch.setattr(database, "rollback", failing_rollback)
+    with pytest.raises(StorageError) as caught:
+        services.create_claim(ClaimInput(text="Lost to a full disk"))
+    assert caught.value.code == "SQLITE_FULL"
+    monkeypatch.setattr(database, "commit", real_commit)
+    monkeypatch.setattr(database, "rollback", real_rollback)
+    assert Claim.select().count() == 0

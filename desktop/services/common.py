@@ -63,7 +63,7 @@ def write(func):
             # the ROLLBACK peewee then sends fails too ("no transaction is
             # active"): translate the error that started it, not that one.
             first = failure[0] if failure else exc
-            translated = storage_error(first) or storage_error(exc)
+            translated = storage_error(first) or _translate_chain(exc)
             if translated is not None:
                 raise translated from first
             if first is not exc:
@@ -71,6 +71,22 @@ def write(func):
             raise
 
     return wrapper
+
+
+def _translate_chain(exc: BaseException):
+    """storage_error of ``exc`` or of an error it was raised while handling.
+
+    A COMMIT that fails with SQLITE_FULL is followed by a ROLLBACK that fails
+    too; the second error carries the first as its ``__context__``.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        translated = storage_error(exc)
+        if translated is not None:
+            return translated
+        exc = exc.__context__
+    return None
 
 
 _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
