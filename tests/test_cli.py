@@ -231,12 +231,12 @@ def test_check_and_backup_while_the_database_is_open_elsewhere(database, db_path
 
 def test_demo_then_check(tmp_path):
     path = tmp_path / "demo.db"
-    result = claimlog(tmp_path, "demo", "--db", path, "--claims", "300", "--seed", "3")
+    result = claimlog(tmp_path, "demo", "--db", path, "--claims", "2000", "--seed", "3")  # as the issue shows
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     result = claimlog(tmp_path, "check", "--db", path)
     assert result.returncode == 0, result.stderr
-    assert "300 claims" in result.stdout
+    assert "2,000 claims" in result.stdout
 
 
 # --- backup -------------------------------------------------------------------------
