@@ -59,6 +59,8 @@ FEATURES: list[str] = [
     "desktop.views.sources_page",
     "desktop.views.evidence_panel",
     "desktop.views.backups_dialog",
+    "desktop.views.export_dialog",
+    "desktop.views.import_wizard",
 ]
 
 MAX_RECENT = 8
