@@ -144,16 +144,19 @@ def fingerprint_file(path: Path) -> tuple | None:
 # ---------------------------------------------------------------- taking backups
 
 
-def _verify_backup_file(path: Path) -> list[str]:
-    """Integrity, foreign keys and Claimlog's invariants of a closed backup file."""
+def _verify_backup_file(path: Path, *, invariants_only: bool = False) -> list[str]:
+    """Integrity, foreign keys and Claimlog's invariants of a closed backup file.
+
+    ``invariants_only``: SQLite's own checks already ran (backup_database does them).
+    """
     from peewee import SqliteDatabase
 
-    from desktop.checks import check_database
+    from desktop.checks import check_database, invariant_problems
 
     db = SqliteDatabase(dbmod._ro_uri(Path(path)), uri=True)
     try:
         db.connect()
-        return check_database(db)
+        return invariant_problems(db) if invariants_only else check_database(db)
     except Exception as exc:  # noqa: BLE001 - any failure to read means "does not verify"
         return [f"cannot be read: {exc}"]
     finally:
@@ -187,7 +190,7 @@ def backup_now(db, db_path=None, *, rotate: bool = True, now: datetime | None = 
     staging = folder / f".verify-{os.getpid()}-{time.monotonic_ns()}.db"
     try:
         dbmod.backup_database(db, staging)  # integrity + foreign keys verified inside
-        problems = _verify_backup_file(staging)
+        problems = _verify_backup_file(staging, invariants_only=True)
         if problems:
             raise StorageError(f"The backup was not kept: the database has problems ({problems[0]}). "
                                "Run 'claimlog check' and consider restoring an older backup.")
