@@ -216,7 +216,15 @@ class ClaimDialog(QDialog):
         self.duplicates_label.setTextFormat(Qt.TextFormat.PlainText)
         self.duplicates = QListWidget()
         self.duplicates.setAccessibleName("Similar existing claims")
-        self.duplicates.setSpacing(2)
+        self.duplicates.setSpacing(1)
+        self.duplicates.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.duplicates.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.duplicates.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.duplicates.setUniformItemSizes(True)
+        self.text_note = QLabel()
+        self.text_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.text_note.setWordWrap(True)
+        self.text_note.hide()
         self.duplicates.itemActivated.connect(self._open_duplicate)
         self.duplicates.itemClicked.connect(self._open_duplicate)
         self.duplicates_label.hide()
@@ -290,7 +298,7 @@ class ClaimDialog(QDialog):
             label.setBuddy(widgets[0])
             form.addRow(label, box)
 
-        row("text", "Claim &text:", self.text_edit, below=(self.duplicates_label, self.duplicates))
+        row("text", "Claim &text:", self.text_edit, below=(self.text_note, self.duplicates_label, self.duplicates))
         row("short_text", "S&hort form:", self.short_edit, self.short_count)
         row("claimant", "Clai&mant:", self.claimant_edit, below=(self.claimant_note,))
         row("claimed_on", "Claimed &on:", self.date_edit, self.date_picker)
@@ -371,7 +379,8 @@ class ClaimDialog(QDialog):
                 self.stored = services.ClaimInput.from_claim(claim)
                 if claim.status == "final":
                     self.text_edit.setReadOnly(True)
-                    self.text_edit.setToolTip("The claim is final: reopen it before changing its text.")
+                    self.text_note.setText("This claim is final: reopen it (Status) before changing its text.")
+                    self.text_note.show()
         self.populate(self.stored or services.ClaimInput(text=""))
         self.baseline = self.collect()  # what "no unsaved changes" means
         if initial is not None:
@@ -402,6 +411,9 @@ class ClaimDialog(QDialog):
             self.priority_combo.setCurrentIndex(index)
             self.context_edit.setPlainText(data.context or "")
             self.published_edit.setText(data.published_url or "")
+            for editor in self.editors.values():
+                if isinstance(editor, QLineEdit):
+                    editor.setCursorPosition(0)  # show the start of long addresses
         finally:
             self._loading = was_loading
 
@@ -504,7 +516,7 @@ class ClaimDialog(QDialog):
             item.setToolTip(headline)
             self.duplicates.addItem(item)
         if found:
-            rows = (self.duplicates.sizeHintForRow(0) + 4) * len(found) + 2 * self.duplicates.frameWidth() + 4
+            rows = (self.duplicates.sizeHintForRow(0) + 2) * len(found) + 2 * self.duplicates.frameWidth() + 2
             self.duplicates.setFixedHeight(rows)
         self.duplicates.setVisible(bool(found))
         self.duplicates_label.setVisible(bool(found))
