@@ -28,7 +28,12 @@ highest ids into the seed, so new uuids and addresses never clash.
 
 from __future__ import annotations
 
+import gc
+import os
+import pickle
 import random
+import subprocess
+import sys
 from datetime import date, timedelta
 
 from desktop.errors import ClaimlogError
@@ -39,7 +44,9 @@ from desktop.services.claims import headline_for
 __all__ = ["Cancelled", "generate"]
 
 BATCH = 10_000  # claims per executemany round (and per progress call)
-DROP_INDEXES_FROM = 20_000  # rebuild indexes at the end from this many claims up
+PARALLEL_FROM = 50_000  # from this many claims up, rows are built in a helper process
+REBUILD_INDEXES_FROM = 20_000  # from this many claims up, some indexes are dropped and built again at the end
+REBUILD_INDEX_TABLES = ("claim", "evidence", "history", "claim_tag", "source", "archive")
 
 
 class Cancelled(ClaimlogError):
@@ -362,13 +369,6 @@ VERDICT_PLAN = [(0.34, "false"), (0.54, "misleading"), (0.69, "true"), (0.81, "m
                 (0.95, "unverified"), (1.0, "not_checkable")]
 
 
-def _pick_cumulative(plan, u):
-    for limit, value in plan:
-        if u < limit:
-            return value
-    return plan[-1][1]
-
-
 def _positional(template: str, names: tuple[str, ...]) -> str:
     """Turn {name} placeholders into {0}, {1}... once, so formatting is cheap."""
     return template.format(**{name: "{%d}" % i for i, name in enumerate(names)})
@@ -383,11 +383,11 @@ class _Clock:
     def __init__(self, days: int):
         self.days = [(EPOCH + timedelta(days=d)).isoformat() for d in range(days)]
         self.minutes = [f"T{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
+        # Seconds and a deterministic microsecond part; 6000 is a multiple of 60.
+        self.seconds = [f"{s % 60:02d}.{(s * 7919) % 1_000_000:06d}Z" for s in range(6000)]
 
     def ts(self, sec: int) -> str:
-        d, rem = divmod(sec, DAY)
-        m, s = divmod(rem, 60)
-        return f"{self.days[d]}{self.minutes[m]}{s:02d}.{(sec * 7919) % 1_000_000:06d}Z"
+        return self.days[sec // DAY] + self.minutes[(sec % DAY) // 60] + self.seconds[sec % 6000]
 
 
 def _uuid(bits: int) -> str:
@@ -404,108 +404,281 @@ def _slug(text: str) -> str:
     return "-".join(out[:8]) or "item"
 
 
+def _pick_cumulative(plan, u):
+    for limit, value in plan:
+        if u < limit:
+            return value
+    return plan[-1][1]
+
+
+def _all_tag_names() -> list[str]:
+    names = set(EXTRA_TAGS) | {"نزوح", "عاجل"}
+    for *_, tags in EN_TEMPLATES:
+        names.update(tags)
+    for _, tags in MY_TEMPLATES + AR_TEMPLATES:
+        names.update(tags)
+    names.update(region for _, region in PLACES)
+    names.update(region for _, _, region in MY_PLACES)
+    return sorted(names)
+
+
+# --------------------------------------------------------------------------
+# The public entry point: set-up and writing happen here, in this process,
+# inside one transaction; the rows come from a _Producer (in a helper
+# process for large runs, so that building rows and writing them overlap).
 # --------------------------------------------------------------------------
 
-
-def generate(n_claims: int, seed: int = 1, progress=None) -> dict:
-    """Add ``n_claims`` sample claims (and their sources...) to the bound database.
-
-    ``progress(done, total) -> bool`` is called after every batch; returning
-    False cancels: everything is rolled back and ``Cancelled`` is raised.
-    Returns how many rows of each kind were added.
-    """
-    n_claims = int(n_claims)
-    if n_claims < 0:
-        raise ValueError("n_claims must be 0 or more")
-    conn = database.connection()
-    try:
-        with database.atomic():
-            return _Generator(conn, n_claims, seed, progress).run()
-    except _CancelSignal:
-        raise Cancelled() from None
+SQL = {
+    "source": "INSERT INTO source (id, uuid, kind, title, publisher, published_on, url, accessed_on, language, "
+              "credibility, notes, confidential, n_claims, created_at, updated_at, deleted_at) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,NULL)",
+    "source_fts": "INSERT INTO source_fts (rowid, title, publisher, url, notes) VALUES (?,?,?,?,?)",
+    "archive": "INSERT INTO archive (source_id, url, service, captured_at) VALUES (?,?,?,?)",
+    "claim": "INSERT INTO claim (id, uuid, text, short_text, headline, claimant_id, claimant_name, claimed_on, "
+             "appearance_url, other_appearances, location, language, context, priority, status, verdict, "
+             "verdict_explanation, published_url, tags_text, n_supports, n_refutes, n_context, n_appearance, "
+             "n_sources, created_at, updated_at, deleted_at, finalised_at, synced_at) "
+             "VALUES (?,?,?,?,?,?,?,?,?,'',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
+    "claim_tag": "INSERT INTO claim_tag (claim_id, tag_id) VALUES (?,?)",
+    "evidence": "INSERT INTO evidence (claim_id, source_id, stance, quote, locator, note, created_at) "
+                "VALUES (?,?,?,?,?,?,?)",
+    "history": "INSERT INTO history (claim_id, field, old_value, new_value, who, at, reason, is_correction) "
+               "VALUES (?,?,?,?,?,?,?,?)",
+    "claim_fts": "INSERT INTO claim_fts (rowid, text, context, claimant, tags, sources) VALUES (?,?,?,?,?,?)",
+}
+SOURCE_TABLES = ("source", "source_fts", "archive")
+CLAIM_TABLES = ("claim", "claim_tag", "evidence", "history", "claim_fts")
 
 
 class _CancelSignal(Exception):
     """Raised inside the transaction so that ``atomic()`` rolls it back."""
 
 
-class _Generator:
-    def __init__(self, conn, n_claims: int, seed: int, progress):
-        self.conn = conn
-        self.n = n_claims
-        self.progress = progress
-        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
-        self.claim_base = (one("SELECT IFNULL(MAX(id), 0) FROM claim") or 0) + 1
-        self.source_base = (one("SELECT IFNULL(MAX(id), 0) FROM source") or 0) + 1
-        self.existing_claims = one("SELECT COUNT(*) FROM claim")
-        # Same seed on an empty database -> same rows; appending shifts the stream.
-        salt = "" if (self.claim_base, self.source_base) == (1, 1) else f":{self.claim_base}:{self.source_base}"
-        self.rng = random.Random(f"claimlog-demo:{seed}{salt}")
+def generate(n_claims: int, seed: int = 1, progress=None, *, parallel: bool | None = None) -> dict:
+    """Add ``n_claims`` sample claims (and their sources...) to the bound database.
+
+    ``progress(done, total) -> bool`` is called after every batch of claims;
+    returning False cancels: everything is rolled back and ``Cancelled`` is
+    raised. ``parallel`` (default: for large runs on a machine with more than
+    one core) builds the rows in a helper process; the rows are the same.
+    Returns how many rows of each kind were added.
+    """
+    n_claims = int(n_claims)
+    if n_claims < 0:
+        raise ValueError("n_claims must be 0 or more")
+    if n_claims == 0:
+        return dict.fromkeys(("claims", "sources", "archives", "evidence", "history", "claim_tags",
+                              "claimants", "tags"), 0)
+    if parallel is None:
+        parallel = n_claims >= PARALLEL_FROM and (os.cpu_count() or 1) > 1
+    conn = database.connection()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived tuples: the cyclic collector only slows this down
+    try:
+        with database.atomic():
+            return _write(conn, n_claims, seed, progress, parallel)
+    except _CancelSignal:
+        raise Cancelled() from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _setup(conn, n: int, seed: int) -> dict:
+    """What the producer needs from the database: first free ids, claimant and tag ids."""
+    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    claim_base = one("SELECT IFNULL(MAX(id), 0) FROM claim") + 1
+    source_base = one("SELECT IFNULL(MAX(id), 0) FROM source") + 1
+    # Same seed on an empty database -> same rows; appending shifts the stream.
+    salt = "" if (claim_base, source_base) == (1, 1) else f":{claim_base}:{source_base}"
+    key = f"claimlog-demo:{seed}{salt}"
+    start = random.Random(key + ":start").randrange(90) * DAY
+    created = (EPOCH + timedelta(days=start // DAY)).isoformat() + "T08:00:00.000000Z"
+    claimants, new_claimants = _find_or_create_claimants(conn, created)
+    tags, new_tags = _find_or_create_tags(conn)
+    return {
+        "n": n, "batch": BATCH, "key": key, "start": start, "claim_base": claim_base, "source_base": source_base,
+        "claimants": claimants, "tags": tags, "new_claimants": new_claimants, "new_tags": new_tags,
+        "existing_claims": one("SELECT COUNT(*) FROM claim"),
+    }
+
+
+def _find_or_create_claimants(conn, created_at: str):
+    """Every claimant of the pools, found by name (case-insensitive, like the services) or created.
+
+    Returns {category: [(id, stored name, index text, name used in sentences)]} and how many were new.
+    """
+    wanted: dict[str, list[tuple[str, str, str]]] = {
+        "group": [], "outlet": [], "wire": [], "ministry": [], "military": [], "local": [], "my": [], "ar": [],
+    }
+    for i, group in enumerate(GROUPS):
+        wanted["group"].append((group, "organisation", group))
+        wanted["group"].append((f"{SPOKES[i % len(SPOKES)]}, spokesperson of the {group}", "person", group))
+    wanted["outlet"] = [(name, "organisation", name) for name, _ in OUTLETS]
+    wanted["wire"] = [(name, "organisation", name) for name, _ in WIRES]
+    wanted["ministry"] = [(name, "organisation", name) for name in MINISTRIES]
+    wanted["military"] = [(name, kind, name) for name, kind in MILITARY]
+    wanted["local"] = [(name, kind, name) for name, kind in LOCALS]
+    wanted["my"] = [(name, kind, name) for name, kind in MY_CLAIMANTS]
+    wanted["ar"] = [(name, kind, name) for name, kind in AR_CLAIMANTS]
+    existing = {}
+    for cid, name in conn.execute("SELECT id, name FROM claimant"):
+        existing.setdefault(name.lower(), (cid, name))
+    new = 0
+    out = {}
+    for category, entries in wanted.items():
+        rows = []
+        for name, kind, in_text in entries:
+            found = existing.get(name.lower())
+            if found is None:
+                cur = conn.execute("INSERT INTO claimant (name, kind, notes, created_at) VALUES (?, ?, '', ?)",
+                                   (name, kind, created_at))
+                found = existing[name.lower()] = (cur.lastrowid, name)
+                new += 1
+            rows.append((found[0], found[1], index_text(found[1]), in_text))
+        out[category] = rows
+    return out, new
+
+
+def _find_or_create_tags(conn):
+    existing = {}
+    for tid, name in conn.execute("SELECT id, name FROM tag"):
+        existing.setdefault(name.lower(), (tid, name))
+    new = 0
+    for name in _all_tag_names():
+        if name.lower() not in existing:
+            cur = conn.execute("INSERT INTO tag (name) VALUES (?)", (name,))
+            existing[name.lower()] = (cur.lastrowid, name)
+            new += 1
+    return existing, new
+
+
+def _write(conn, n: int, seed: int, progress, parallel: bool) -> dict:
+    def report(done: int) -> None:
+        if progress is not None and progress(done, n) is False:
+            raise _CancelSignal()
+
+    report(0)
+    setup = _setup(conn, n, seed)
+    counts = {"claims": 0, "sources": 0, "archives": 0, "evidence": 0, "history": 0, "claim_tags": 0,
+              "claimants": setup["new_claimants"], "tags": setup["new_tags"]}
+    dropped = []
+    if n >= REBUILD_INDEXES_FROM and n >= setup["existing_claims"]:
+        dropped = _drop_indexes(conn, REBUILD_INDEX_TABLES)
+    ex = conn.executemany
+    batches = _from_helper(setup) if parallel else _Producer(setup).batches()
+    try:
+        for batch in batches:
+            kind = batch[0]
+            if kind == "sources":
+                for table, rows in zip(SOURCE_TABLES, batch[1:]):
+                    ex(SQL[table], rows)
+                counts["sources"] += len(batch[1])
+                counts["archives"] += len(batch[3])
+            elif kind == "claims":
+                for table, rows in zip(CLAIM_TABLES, batch[2:]):
+                    ex(SQL[table], rows)
+                counts["claims"] += len(batch[2])
+                counts["claim_tags"] += len(batch[3])
+                counts["evidence"] += len(batch[4])
+                counts["history"] += len(batch[5])
+                # The last call (done == n) comes once the indexes are back.
+                report(min(batch[1], n - 1))
+            elif kind == "cites":
+                ex("UPDATE source SET n_claims = ? WHERE id = ?", batch[1])
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
+    for _name, sql in dropped:
+        conn.execute(sql)
+    conn.execute("PRAGMA analysis_limit = 1000")
+    conn.execute("ANALYZE")
+    report(n)
+    return counts
+
+
+def _drop_indexes(conn, tables) -> list[tuple[str, str]]:
+    """Drop the secondary indexes of ``tables`` (to be created again, from their own SQL, at the end)."""
+    marks = ",".join("?" * len(tables))
+    indexes = conn.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
+        tuple(tables),
+    ).fetchall()
+    for name, _sql in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    return indexes
+
+
+def _from_helper(setup: dict):
+    """Batches built by a helper process running ``_helper_main`` (same rows as in-process)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from desktop.demo import _helper_main; _helper_main()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+    )
+    try:
+        pickle.dump(setup, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        proc.stdin.close()
+        while True:
+            try:
+                batch = pickle.load(proc.stdout)
+            except EOFError:
+                break
+            yield batch
+        if proc.wait() != 0:
+            raise RuntimeError(f"the demo data helper process failed (exit status {proc.returncode})")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+
+
+def _helper_main() -> None:
+    """Entry point of the helper process: setup on stdin, pickled batches on stdout."""
+    gc.disable()
+    setup = pickle.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    for batch in _Producer(setup).batches():
+        pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+
+
+# --------------------------------------------------------------------------
+# Building the rows (no database access: it may run in another process).
+# --------------------------------------------------------------------------
+
+
+class _Producer:
+    def __init__(self, setup: dict):
+        self.n = setup["n"]
+        self.batch = setup["batch"]
+        self.claim_base = setup["claim_base"]
+        self.source_base = setup["source_base"]
+        self.start = setup["start"]
+        self.claimants = setup["claimants"]
+        self.tag_ids = setup["tags"]
+        self.rng = random.Random(setup["key"])
         self.clock = _Clock(SPAN_DAYS + 200)
-        self.start = self.rng.randrange(90) * DAY
-        self.counts = {"claims": 0, "sources": 0, "archives": 0, "evidence": 0, "history": 0, "claim_tags": 0,
-                       "claimants": 0, "tags": 0}
+        self._prepare()
+
+    def batches(self):
+        yield from self._sources()
+        yield from self._claims()
+        yield ("cites", [(c, self.source_base + j) for j, c in enumerate(self.source_cites) if c])
 
     # -- pools -------------------------------------------------------------
 
-    def _claimant_ids(self) -> None:
-        """Find or create every claimant of the pools; keep (id, name, fts text) per category."""
-        wanted: dict[str, list[tuple[str, str, str]]] = {  # category -> (name, kind, name used in text)
-            "group": [], "outlet": [], "wire": [], "ministry": [], "military": [], "local": [], "my": [], "ar": [],
-        }
-        for i, group in enumerate(GROUPS):
-            wanted["group"].append((group, "organisation", group))
-            spokes = SPOKES[i % len(SPOKES)]
-            wanted["group"].append((f"{spokes}, spokesperson of the {group}", "person", group))
-        for name, _domain in OUTLETS:
-            wanted["outlet"].append((name, "organisation", name))
-        for name, _domain in WIRES:
-            wanted["wire"].append((name, "organisation", name))
-        for name in MINISTRIES:
-            wanted["ministry"].append((name, "organisation", name))
-        for name, kind in MILITARY:
-            wanted["military"].append((name, kind, name))
-        for name, kind in LOCALS:
-            wanted["local"].append((name, kind, name))
-        for name, kind in MY_CLAIMANTS:
-            wanted["my"].append((name, kind, name))
-        for name, kind in AR_CLAIMANTS:
-            wanted["ar"].append((name, kind, name))
-        existing = {name.lower(): (cid, name) for cid, name in self.conn.execute("SELECT id, name FROM claimant")}
-        now = self.clock.ts(self.start)
-        self.claimants: dict[str, list[tuple[int, str, str, str]]] = {}
-        for category, entries in wanted.items():
-            rows = []
-            for name, kind, in_text in entries:
-                found = existing.get(name.lower())
-                if found is None:
-                    cur = self.conn.execute(
-                        "INSERT INTO claimant (name, kind, notes, created_at) VALUES (?, ?, '', ?)", (name, kind, now)
-                    )
-                    found = (cur.lastrowid, name)
-                    existing[name.lower()] = found
-                    self.counts["claimants"] += 1
-                cid, stored = found
-                rows.append((cid, stored, index_text(stored), in_text))
-            self.claimants[category] = rows
-
-    def _tag_id(self, name: str) -> tuple[int, str]:
-        found = self.tag_ids.get(name.casefold())
-        if found is None:
-            cur = self.conn.execute("INSERT INTO tag (name) VALUES (?)", (name,))
-            found = (cur.lastrowid, name)
-            self.tag_ids[name.casefold()] = found
-            self.counts["tags"] += 1
-        return found
-
     def _tags_for(self, names: tuple[str, ...]):
         """(tag ids, tags_text, index text) for a set of tag names; cached."""
-        key = names
-        hit = self.tag_cache.get(key)
+        hit = self.tag_cache.get(names)
         if hit is None:
             tags = {}
             for name in names:
-                tid, stored = self._tag_id(name)
+                tid, stored = self.tag_ids[name.lower()]
                 tags[tid] = stored
             ordered = sorted(tags.items(), key=lambda kv: kv[1].casefold())
             hit = (
@@ -513,23 +686,15 @@ class _Generator:
                 "; ".join(n for _, n in ordered),
                 index_text(" ".join(n for _, n in ordered)),
             )
-            self.tag_cache[key] = hit
+            self.tag_cache[names] = hit
         return hit
 
     def _prepare(self) -> None:
         rng = self.rng
-        self._claimant_ids()
-        self.tag_ids = {name.casefold(): (tid, name) for tid, name in self.conn.execute("SELECT id, name FROM tag")}
         self.tag_cache: dict = {}
-        days = self.clock.days
-        self.day_phrase = []
-        self.month_phrase = []
-        self.month_before = []
-        self.year = []
-        self.my_day = []
-        self.ar_day = []
-        self.ar_month = []
-        for iso in days:
+        self.day_phrase, self.month_phrase, self.month_before, self.year = [], [], [], []
+        self.my_day, self.ar_day, self.ar_month = [], [], []
+        for iso in self.clock.days:
             dt = date.fromisoformat(iso)
             self.day_phrase.append(f"{dt.day} {MONTH_NAMES[dt.month - 1]}")
             self.month_phrase.append(f"{MONTH_NAMES[dt.month - 1]} {dt.year}")
@@ -554,10 +719,9 @@ class _Generator:
         self.quotes = {k: [_positional(q, VALUE_NAMES) for q in v] for k, v in QUOTES.items()}
         self.notes = [_positional(n, VALUE_NAMES) for n in NOTES]
         self.outlet_names = [name for name, _ in OUTLETS]
-
     # -- sources -----------------------------------------------------------
 
-    def _sources(self) -> None:
+    def _sources(self):
         """All sources of this run (about one per three claims), archives and index rows."""
         rng = self.rng
         r = rng.random
@@ -581,11 +745,6 @@ class _Generator:
         }
         span = SPAN_DAYS * DAY
         rows, fts, archives = [], [], []
-        sql_source = ("INSERT INTO source (id, uuid, kind, title, publisher, published_on, url, accessed_on, language, "
-                      "credibility, notes, confidential, n_claims, created_at, updated_at, deleted_at) "
-                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,NULL)")
-        sql_fts = "INSERT INTO source_fts (rowid, title, publisher, url, notes) VALUES (?,?,?,?,?)"
-        sql_archive = "INSERT INTO archive (source_id, url, service, captured_at) VALUES (?,?,?,?)"
         for j in range(ns):
             sid = self.source_base + j
             # A source appears a little before the first claims that cite it.
@@ -654,24 +813,15 @@ class _Generator:
                 else:
                     code = f"{rng.getrandbits(30):08x}"
                     archives.append((sid, f"https://archive.ph/{code}", "archive_today", clock.ts(sec + DAY)))
-            if len(rows) >= BATCH:
-                self._flush_sources(sql_source, rows, sql_fts, fts, sql_archive, archives)
-        self._flush_sources(sql_source, rows, sql_fts, fts, sql_archive, archives)
-
-    def _flush_sources(self, sql_source, rows, sql_fts, fts, sql_archive, archives) -> None:
-        ex = self.conn.executemany
-        ex(sql_source, rows)
-        ex(sql_fts, fts)
-        ex(sql_archive, archives)
-        self.counts["sources"] += len(rows)
-        self.counts["archives"] += len(archives)
-        rows.clear()
-        fts.clear()
-        archives.clear()
+            if len(rows) >= self.batch:
+                yield ("sources", rows, fts, archives)
+                rows, fts, archives = [], [], []
+        if rows:
+            yield ("sources", rows, fts, archives)
 
     # -- claims ------------------------------------------------------------
 
-    def _claims(self) -> None:
+    def _claims(self):
         rng = self.rng
         r = rng.random
         ts = self.clock.ts
@@ -691,18 +841,6 @@ class _Generator:
         stance_ids = ("appearance", "supports", "refutes", "context")
 
         claim_rows, tag_rows, evidence_rows, history_rows, fts_rows = [], [], [], [], []
-        sql_claim = ("INSERT INTO claim (id, uuid, text, short_text, headline, claimant_id, claimant_name, claimed_on, "
-                     "appearance_url, other_appearances, location, language, context, priority, status, verdict, "
-                     "verdict_explanation, published_url, tags_text, n_supports, n_refutes, n_context, n_appearance, "
-                     "n_sources, created_at, updated_at, deleted_at, finalised_at, synced_at) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,'',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)")
-        sql_tag = "INSERT INTO claim_tag (claim_id, tag_id) VALUES (?,?)"
-        sql_evidence = ("INSERT INTO evidence (claim_id, source_id, stance, quote, locator, note, created_at) "
-                        "VALUES (?,?,?,?,?,?,?)")
-        sql_history = ("INSERT INTO history (claim_id, field, old_value, new_value, who, at, reason, is_correction) "
-                       "VALUES (?,?,?,?,?,?,?,?)")
-        sql_fts = "INSERT INTO claim_fts (rowid, text, context, claimant, tags, sources) VALUES (?,?,?,?,?,?)"
-
         source_urls = self.source_urls
         for k in range(total):
             cid = self.claim_base + k
@@ -837,7 +975,8 @@ class _Generator:
                 status = new
 
             if plan != "unstarted":
-                if plan == "cancelled" and r() < 0.4:
+                if plan == "cancelled" and r() < 0.4:  # dropped before anyone started on it
+                    verdict = None
                     step_status("cancelled", CANCEL_REASONS[int(r() * len(CANCEL_REASONS))])
                 else:
                     step_status("in_progress")
@@ -956,70 +1095,12 @@ class _Generator:
                 # Titles of the linked sources, distinct, in source order (as reindex_claim reads them).
                 index_text("\n".join(dict.fromkeys(title for _, title in sorted(link_titles)))),
             ))
-            if len(claim_rows) >= BATCH:
-                self._flush_claims(sql_claim, claim_rows, sql_tag, tag_rows, sql_evidence, evidence_rows,
-                                   sql_history, history_rows, sql_fts, fts_rows)
-                self._report(min(k + 1, total - 1))
-        self._flush_claims(sql_claim, claim_rows, sql_tag, tag_rows, sql_evidence, evidence_rows,
-                           sql_history, history_rows, sql_fts, fts_rows)
+            if len(claim_rows) >= self.batch:
+                yield ("claims", k + 1, claim_rows, tag_rows, evidence_rows, history_rows, fts_rows)
+                claim_rows, tag_rows, evidence_rows, history_rows, fts_rows = [], [], [], [], []
+        if claim_rows:
+            yield ("claims", total, claim_rows, tag_rows, evidence_rows, history_rows, fts_rows)
 
-    def _flush_claims(self, sql_claim, claim_rows, sql_tag, tag_rows, sql_evidence, evidence_rows,
-                      sql_history, history_rows, sql_fts, fts_rows) -> None:
-        ex = self.conn.executemany
-        ex(sql_claim, claim_rows)
-        ex(sql_tag, tag_rows)
-        ex(sql_evidence, evidence_rows)
-        ex(sql_history, history_rows)
-        ex(sql_fts, fts_rows)
-        c = self.counts
-        c["claims"] += len(claim_rows)
-        c["claim_tags"] += len(tag_rows)
-        c["evidence"] += len(evidence_rows)
-        c["history"] += len(history_rows)
-        for rows in (claim_rows, tag_rows, evidence_rows, history_rows, fts_rows):
-            rows.clear()
-
-    def _report(self, done: int) -> None:
-        # The last call (done == total) comes only after the indexes are rebuilt.
-        if self.progress is not None and self.progress(done, self.n) is False:
-            raise _CancelSignal()
-
-    # -- indexes -----------------------------------------------------------
-
-    TABLES = ("claim", "evidence", "history", "claim_tag", "source", "archive")
-
-    def _drop_indexes(self) -> list[tuple[str, str]]:
-        marks = ",".join("?" * len(self.TABLES))
-        indexes = self.conn.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
-            self.TABLES,
-        ).fetchall()
-        for name, _sql in indexes:
-            self.conn.execute(f'DROP INDEX "{name}"')
-        return indexes
-
-    def run(self) -> dict:
-        if self.n == 0:
-            return self.counts
-        self._report(0)
-        self._prepare()
-        dropped = []
-        if self.n >= DROP_INDEXES_FROM and self.n >= self.existing_claims:
-            dropped = self._drop_indexes()
-        self._sources()
-        self._claims()
-        cites = self.source_cites
-        self.conn.executemany(
-            "UPDATE source SET n_claims = ? WHERE id = ?",
-            [(c, self.source_base + j) for j, c in enumerate(cites) if c],
-        )
-        for _name, sql in dropped:
-            self.conn.execute(sql)
-        self.conn.execute("PRAGMA analysis_limit = 1000")
-        self.conn.execute("ANALYZE")
-        if self.progress is not None and self.progress(self.n, self.n) is False:
-            raise _CancelSignal()
-        return self.counts
 
 
 def days_iso(clock: _Clock, day: int) -> str:
