@@ -129,7 +129,7 @@ def _foreign(path: Path) -> None:
 
 
 def _truncated(path: Path) -> None:
-    _healthy(path, n=200)
+    _healthy(path, n=20)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
 
