@@ -232,7 +232,12 @@ def open_database(
         if pending and readonly:
             raise DatabaseOpenError(path, "needs a schema upgrade, which cannot be done read-only.", "readonly")
         if pending:
-            if not info.empty:
+            if info.empty:
+                # Mark a new file as ours before anything is written to it, so
+                # that an interrupted first migration is resumed at the next
+                # start instead of the file being refused as another program's.
+                db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+            else:
                 target_dir = backup_dir or backups_folder(path)
                 backup_database(db, target_dir / f"{path.stem}-before-{pending[0]}.db")
             _StampingRunner(db, str(migrations_dir)).up()

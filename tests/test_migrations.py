@@ -299,3 +299,26 @@ def test_each_real_migration_upgrades_a_populated_database_of_the_version_before
         finally:
             dbmod.close_database(db)
         assert list(dbmod.backups_folder(path).glob(f"*-before-{name}.db"))
+
+
+def test_interrupted_first_migration_of_a_new_file_is_resumed_next_time(tmp_path):
+    """A crash while a brand-new file is being created must not lock the person out of it."""
+    folder = tmp_path / "broken-first"
+    folder.mkdir()
+    (folder / "0001_initial_schema.py").write_text(
+        "def up(migrator, db):\n"
+        "    db.execute_sql('CREATE TABLE half_made (x)')\n"
+        "    raise RuntimeError('power cut during the first start')\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "first-start.db"
+    with pytest.raises(RuntimeError, match="power cut"):
+        dbmod.open_database(path, migrations_dir=folder)
+    db = dbmod.open_database(path)  # the next start, with the real migrations
+    try:
+        assert db.execute_sql("PRAGMA user_version").fetchone()[0] == dbmod.latest_schema_version()
+        assert db.execute_sql("PRAGMA application_id").fetchone()[0] == dbmod.APPLICATION_ID
+        tables = {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "claim" in tables and "half_made" not in tables
+    finally:
+        dbmod.close_database(db)
