@@ -441,6 +441,7 @@ def test_read_only_window_disables_saving(window, qtbot):
     dialog = claim_form.open_claim_dialog(window)
     dialog.text_edit.setPlainText("Cannot be saved here")
     assert not dialog.save_button.isEnabled()
+    assert dialog.banner.isVisible() and "read-only" in dialog.banner.text()
     assert dialog.save() is False
     assert Claim.select().count() == 0
 
@@ -458,3 +459,53 @@ def test_any_input_gets_a_field_message_or_is_valid(window, text, line, date, ur
             services.validate_claim(data)
         for message in errors.values():
             assert message and "Traceback" not in message
+
+
+def test_write_failure_keeps_what_was_typed_for_a_retry(window, qtbot, monkeypatch):
+    from desktop.errors import StorageError
+
+    real_create = services.create_claim
+
+    def disk_full(*args, **kwargs):
+        raise StorageError("The disk is full; the change was not saved.", "full")
+
+    monkeypatch.setattr(services, "create_claim", disk_full)
+    dialog = open_form(window, qtbot)
+    type_text("Fuel subsidies will end in May")
+    assert dialog.save() is False
+    assert dialog.isVisible()
+    assert dialog.banner.isVisible() and "disk is full" in dialog.banner.text()
+    assert dialog.text_edit.toPlainText() == "Fuel subsidies will end in May"
+    assert window.undo_stack.count() == 0 and Claim.select().count() == 0
+    monkeypatch.setattr(services, "create_claim", real_create)
+    with qtbot.waitSignal(dialog.claim_saved):
+        press(Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert [c.text for c in Claim.select()] == ["Fuel subsidies will end in May"]
+
+
+def test_markup_in_user_data_is_shown_as_text(window, qtbot, make_claim):
+    make_claim("<b>Bold</b> claim about <i>markup</i> in fields")
+    dialog = open_form(window, qtbot)
+    dialog.date_edit.setText("<b>soon</b>")
+    label = dialog.error_labels["claimed_on"]
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert "<b>soon</b>" in label.text()
+    with qtbot.waitSignal(dialog.duplicates_refreshed, timeout=3000):
+        dialog.text_edit.setPlainText("bold claim about markup")
+    assert dialog.duplicates.item(0).text().endswith("<b>Bold</b> claim about <i>markup</i> in fields")
+
+
+def test_final_claim_text_is_locked_but_other_fields_save(window, qtbot, make_claim, make_source):
+    claim = make_claim("Exports grew by a fifth")
+    services.link_evidence(claim.id, make_source().id, "supports")
+    services.set_verdict(claim.id, "true", "Customs figures agree.")
+    for status in ("in_progress", "needs_review", "final"):
+        services.set_status(claim.id, status)
+    dialog = open_form(window, qtbot, claim.id)
+    assert dialog.text_edit.isReadOnly()
+    assert dialog.text_note.isVisible() and "final" in dialog.text_note.text()
+    dialog.location_edit.setText("Port city")
+    with qtbot.waitSignal(dialog.claim_saved):
+        dialog.save()
+    stored = Claim.get_by_id(claim.id)
+    assert (stored.location, stored.status, stored.text) == ("Port city", "final", "Exports grew by a fifth")

@@ -192,6 +192,8 @@ class ClaimDialog(QDialog):
         self._load(initial)
         self._loading = False
         self._validate()
+        if getattr(parent, "read_only", False):
+            self._show_banner("This database is open read-only: the claim cannot be saved.")
 
     @classmethod
     def _free_new_key(cls) -> str:
@@ -441,7 +443,8 @@ class ClaimDialog(QDialog):
         if self._loading:
             return
         self._touched.add(name)
-        self.banner.hide()
+        if not self._cannot_save():
+            self.banner.hide()
         self._validate()
         if self.is_dirty():
             self.draft_timer.start()
