@@ -509,3 +509,15 @@ def test_final_claim_text_is_locked_but_other_fields_save(window, qtbot, make_cl
         dialog.save()
     stored = Claim.get_by_id(claim.id)
     assert (stored.location, stored.status, stored.text) == ("Port city", "final", "Exports grew by a fifth")
+
+
+def test_a_new_form_never_overwrites_another_draft(window, qtbot):
+    path = window.database.path
+    drafts.save_draft(path, "new", {"text": "Left over from a crash"})
+    first = claim_form.open_claim_dialog(window)
+    second = claim_form.open_claim_dialog(window)
+    assert first.draft_key == "new-2" and second.draft_key == "new-3"
+    second.text_edit.setPlainText("Second form")
+    second.save_draft()
+    assert dict(drafts.pending_drafts(path))["new"] == {"text": "Left over from a crash"}
+    assert dict(drafts.pending_drafts(path))["new-3"]["text"] == "Second form"

@@ -19,7 +19,6 @@ Tests and other views open the form through ``open_claim_dialog`` (patchable).
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import logging
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
@@ -166,8 +165,6 @@ class ClaimDialog(QDialog):
     open_claim_requested = Signal(int)
     duplicates_refreshed = Signal()  # the similar-claims list was updated
 
-    _new_keys = itertools.count(2)
-
     def __init__(self, parent=None, claim_id=None, undo_stack=None, initial=None, db_path=None,
                  draft_key: str | None = None):
         super().__init__(parent)
@@ -195,12 +192,19 @@ class ClaimDialog(QDialog):
         if getattr(parent, "read_only", False):
             self._show_banner("This database is open read-only: the claim cannot be saved.")
 
-    @classmethod
-    def _free_new_key(cls) -> str:
-        open_keys = {getattr(d, "draft_key", None) for d in _open_dialogs}
-        if "new" not in open_keys:
-            return "new"
-        return f"new-{next(cls._new_keys)}"
+    def _free_new_key(self) -> str:
+        """"new", or "new-N" when another form or a kept draft already uses it."""
+        taken = {getattr(d, "draft_key", None) for d in _open_dialogs}
+        if _drafts is not None and self.db_path is not None:
+            try:
+                taken.update(key for key, _data in _drafts.pending_drafts(self.db_path))
+            except Exception:
+                log.warning("could not read pending drafts", exc_info=True)
+        key, n = "new", 1
+        while key in taken:
+            n += 1
+            key = f"new-{n}"
+        return key
 
     # ----- building -------------------------------------------------------
     def _build(self) -> None:
