@@ -495,6 +495,9 @@ def run_gui(args) -> int:
         except DatabaseOpenError as exc:
             print(f"claimlog: {exc}", file=sys.stderr)
             return EXIT_DATABASE
+        from desktop.views.main_window import MainWindow
+
+        MainWindow.remember_layout = False  # the rendering ignores saved layouts
         window = make_window(session)
         window.resize(*args.size)
         if args.search:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -105,8 +105,8 @@ class ClaimsPage(QWidget):
         header.setStretchLastSection(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
-        widths = {"headline": 300, "claimant": 120, "claimed_on": 78, "status": 108, "verdict": 118,
-                  "evidence": 68, "tags": 110, "updated_at": 120}
+        widths = {"headline": 290, "claimant": 120, "claimed_on": 82, "status": 104, "verdict": 110,
+                  "evidence": 64, "tags": 100, "updated_at": 118}
         for key, width in widths.items():
             header.resizeSection(COLUMN[key], width)
         self.highlighter = HighlightDelegate(self.view)
@@ -140,6 +140,9 @@ class ClaimsPage(QWidget):
         self._total = 0
         self._update_total()
         self._update_empty_state()
+        if self.model.rowCount():
+            self.view.setCurrentIndex(self.model.index(0, 0))
+            self.view.selectRow(0)
 
     # -- filtering -------------------------------------------------
     def set_filter(self, flt: search.ClaimFilter) -> None:
@@ -256,6 +259,12 @@ class ClaimsPage(QWidget):
 
     # -- painting --------------------------------------------------
     def _on_paint(self, widget) -> None:
+        # The filter sees the paint event before the widget handles it: look
+        # once the event loop is back, when the rows have been drawn.
+        if not self._painted:
+            QTimer.singleShot(0, lambda: self._check_painted(widget))
+
+    def _check_painted(self, widget) -> None:
         if self._painted:
             return
         if widget is self.empty or self.model.rowCount() == 0 or self.model.cached_rows() > 0:
@@ -283,6 +292,8 @@ class ClaimsPage(QWidget):
 
         def failed(exc):
             self._update_empty_state()
+            if isinstance(exc, demo.Cancelled):
+                return
             QMessageBox.warning(self, "Sample data not loaded", f"The sample data was not loaded: {exc}")
 
         self.sample_task = run_task(

@@ -108,6 +108,10 @@ class DetailPane(QScrollArea):
 
 
 class MainWindow(QMainWindow):
+    # False for --screenshot: a rendering must not depend on (or change) the
+    # layout someone left in their settings.
+    remember_layout = True
+
     def __init__(self, database, parent=None):
         super().__init__(parent)
         self.database = database
@@ -154,9 +158,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._show_count()
-        self.detail.set_claim(None)
+        self.detail.set_claim(self.current_claim_id())
         self.restore_settings()
-        remember_recent(database.path)
+        if self.remember_layout:
+            remember_recent(database.path)
         for name in FEATURES:
             importlib.import_module(name).install(self)
 
@@ -334,6 +339,10 @@ class MainWindow(QMainWindow):
 
     # -- remembered layout -----------------------------------------
     def restore_settings(self) -> None:
+        if not self.remember_layout:
+            self.resize(1280, 800)
+            self.splitter.setSizes([990, 290])
+            return
         store = settings()
         geometry = store.value("window/geometry")
         if geometry is not None:
@@ -342,7 +351,7 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         splitter = store.value("window/splitter")
         if splitter is None or not self.splitter.restoreState(splitter):
-            self.splitter.setSizes([960, 320])
+            self.splitter.setSizes([990, 290])
         header = store.value("claims/header")
         if header is not None:
             self.claims_view.horizontalHeader().restoreState(header)
@@ -352,6 +361,8 @@ class MainWindow(QMainWindow):
                 self.claims_model.sort_column(), self.claims_model.sort_order())
 
     def save_settings(self) -> None:
+        if not self.remember_layout:
+            return
         store = settings()
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/splitter", self.splitter.saveState())

@@ -1,0 +1,308 @@
+"""The claims workspace through its real widgets: search, filters, sort, trash, layout, screenshot."""
+
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from desktop import search, services
+from desktop.models import Claim
+from desktop.views import claims_page, main_window, worker
+from desktop.views.claims_model import COLUMN, ID_ROLE
+from desktop.views.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    main_window.settings().clear()
+    yield
+    main_window.settings().clear()
+
+
+@pytest.fixture
+def claims(database):
+    made = []
+    texts = [
+        "The river flooded twelve villages in March",
+        "Covid-19 cases doubled in the capital, says O'Brien",
+        "The bridge to the border town was destroyed",
+        "Officials said the river dam is safe",
+        "Exports of rice fell by half last year",
+        "The mayor promised free buses for students",
+    ]
+    for n, text in enumerate(texts):
+        made.append(services.create_claim(services.ClaimInput(
+            text=text, claimant=["Ministry of Water", "Dr. Aye", "Town Council"][n % 3],
+            claimed_on=f"2023-0{n + 1}", tags=["water"] if "river" in text else ["other"],
+        )).id)
+    services.set_status(made[1], "in_progress")
+    services.set_verdict(made[2], "false")
+    return made
+
+
+@pytest.fixture
+def window(qtbot, database, claims):
+    win = MainWindow(database)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def table_ids(win):
+    model = win.claims_view.model()
+    return [model.index(r, 0).data(ID_ROLE) for r in range(model.rowCount())]
+
+
+def table_texts(win, column="headline"):
+    model = win.claims_view.model()
+    return [model.index(r, COLUMN[column]).data() for r in range(model.rowCount())]
+
+
+def db_ids(**where):
+    return [cid for (cid,) in search.claim_ids(search.ClaimFilter(**where)).tuples()]
+
+
+def test_table_shows_the_live_claims_newest_first(window, claims):
+    newest = [c.id for c in Claim.select().order_by(Claim.updated_at.desc())]
+    assert table_ids(window) == newest
+    assert window.count_label.text() == "6 claims"
+    assert window.current_claim_id() == newest[0]  # first row selected, details shown
+    assert window.claim_details.text_view.toPlainText() == Claim.get_by_id(newest[0]).text
+
+
+def test_search_as_you_type_filters_and_highlights(qtbot, window, claims):
+    qtbot.keyClicks(window.filter_bar.search_box, "river")
+    qtbot.waitUntil(lambda: window.current_filter().text == "river", timeout=2000)
+    expected = {c.id for c in Claim.select() if "river" in c.text.lower()}
+    assert set(table_ids(window)) == expected and len(expected) == 2
+    assert window.count_label.text() == "2 of 6 claims"
+    assert window.claims_page.highlighter.terms == ["river"]
+    window.claims_page.select_claim(claims[0])
+    text_view = window.claim_details.text_view
+    cursor = text_view.document().find("river")
+    assert cursor.charFormat().background().color().name() == "#ffd54f"
+
+
+@pytest.mark.parametrize("typed", ["covid-19", "o'brien", '"exact phrase"', "ရန်ကုန်", "AND OR (", "-", '"'])
+def test_awkward_search_text_never_errors(window, typed):
+    window.apply_search(typed)
+    assert window.claims_model.rowCount() == search.count_claims(search.ClaimFilter(text=typed))
+
+
+def test_ctrl_f_and_slash_focus_the_search_box(qtbot, window):
+    window.activateWindow()
+    window.claims_view.setFocus()
+    qtbot.waitUntil(window.claims_view.hasFocus, timeout=2000)
+    qtbot.keyClick(window.claims_view, Qt.Key.Key_Slash)
+    qtbot.waitUntil(window.filter_bar.search_box.hasFocus, timeout=2000)
+    window.claims_view.setFocus()
+    qtbot.waitUntil(window.claims_view.hasFocus, timeout=2000)
+    window.find_action.trigger()
+    assert window.filter_bar.search_box.hasFocus()
+    assert window.find_action.shortcut().matches(Qt.Key.Key_F | Qt.KeyboardModifier.ControlModifier).name == "ExactMatch"
+
+
+def test_status_verdict_tag_claimant_date_filters_combine(qtbot, window, claims):
+    bar = window.filter_bar
+    bar.status_box.setCurrentIndex(bar.status_box.findData("in_progress"))
+    assert table_ids(window) == [claims[1]] == db_ids(statuses=frozenset({"in_progress"}))
+    bar.status_box.setCurrentIndex(0)
+    bar.verdict_box.setCurrentIndex(bar.verdict_box.findData(""))
+    assert set(table_ids(window)) == set(claims) - {claims[2]}
+    bar.verdict_box.setCurrentIndex(0)
+    bar.tag_box.setCurrentIndex(bar.tag_box.findText("water"))
+    assert set(table_ids(window)) == {claims[0], claims[3]}
+    qtbot.keyClicks(bar.claimant_box, "ministry of water")
+    bar.claimant_box.editingFinished.emit()
+    assert set(table_ids(window)) == {claims[0], claims[3]}
+    bar.date_from.setText("2023-02")
+    bar.date_from.editingFinished.emit()
+    assert table_ids(window) == [claims[3]]
+    assert window.count_label.text() == "1 of 6 claims"
+    bar.date_to.setText("not a date")
+    bar.date_to.editingFinished.emit()
+    assert "not a date like" in bar.problem.text()
+    bar.clear_button.click()
+    assert len(table_ids(window)) == 6
+
+
+def test_claimant_completion_offers_existing_names(qtbot, window):
+    qtbot.keyClicks(window.filter_bar.claimant_box, "to")
+    assert window.filter_bar._claimant_names.stringList() == ["Town Council"]
+
+
+def test_unknown_claimant_shows_nothing(qtbot, window):
+    window.filter_bar.claimant_box.setText("Nobody at all")
+    window.filter_bar.claimant_box.editingFinished.emit()
+    assert table_ids(window) == []
+
+
+def test_no_sources_filter(window, claims, make_source):
+    source = make_source()
+    services.link_evidence(claims[4], source.id, "supports")
+    window.signals.claims_changed.emit([claims[4]])
+    window.filter_bar.no_sources.setChecked(True)
+    assert claims[4] not in table_ids(window) and len(table_ids(window)) == 5
+    assert window.claims_model.data(window.claims_model.index(0, COLUMN["evidence"])) == "0 / 0"
+
+
+def test_click_header_sorts_in_sql(qtbot, window, claims):
+    header = window.claims_view.horizontalHeader()
+    x = header.sectionViewportPosition(COLUMN["claimant"]) + 5
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    shown = table_texts(window, "claimant")
+    assert shown == sorted(shown) or shown == sorted(shown, reverse=True)
+    assert window.current_filter().sort == "claimant"
+    order = window.current_filter().descending
+    assert table_ids(window) == db_ids(sort="claimant", descending=order)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    assert window.current_filter().descending is not order
+    assert table_ids(window) == db_ids(sort="claimant", descending=not order)
+
+
+def test_trash_view_and_updates_in_place(qtbot, window, claims):
+    services.trash_claims([claims[2]])
+    window.signals.claims_removed.emit([claims[2]])
+    assert claims[2] not in table_ids(window)
+    assert window.count_label.text() == "5 claims"
+    window.filter_bar.trash.setChecked(True)
+    assert table_ids(window) == [claims[2]]
+    assert window.trash_action.isChecked()
+    assert window.count_label.text() == "1 claims in the trash"
+    services.restore_claims([claims[2]])
+    window.signals.claims_removed.emit([claims[2]])
+    assert table_ids(window) == []
+    window.trash_action.setChecked(False)
+    assert set(table_ids(window)) == set(claims)
+
+
+def test_edit_updates_the_row_and_the_details(qtbot, window, claims):
+    window.claims_page.select_claim(claims[3])
+    services.update_claim(claims[3], services.ClaimInput(text="Officials now say the dam is cracked"))
+    resets = []
+    window.claims_model.modelReset.connect(lambda: resets.append(1))
+    window.signals.claims_changed.emit([claims[3]])
+    assert "Officials now say the dam is cracked" in table_texts(window)
+    assert window.claim_details.text_view.toPlainText() == "Officials now say the dam is cracked"
+    assert window.current_claim_id() == claims[3]
+    assert not resets
+
+
+def test_layout_is_remembered(qtbot, database, claims):
+    first = MainWindow(database)
+    qtbot.addWidget(first)
+    first.resize(720, 520)
+    first.claims_page.set_column_visible(COLUMN["tags"], False)
+    first.claims_view.horizontalHeader().resizeSection(COLUMN["claimant"], 222)
+    first.splitter.setSizes([400, 300])
+    sizes = first.splitter.sizes()
+    first.close()
+    second = MainWindow(database)
+    qtbot.addWidget(second)
+    header = second.claims_view.horizontalHeader()
+    assert header.isSectionHidden(COLUMN["tags"])
+    assert header.sectionSize(COLUMN["claimant"]) == 222
+    assert second.size().width() == 720
+    assert second.splitter.sizes() == sizes
+
+
+def test_header_menu_hides_columns_but_keeps_one(window):
+    page = window.claims_page
+    for column in range(len(COLUMN)):
+        page.set_column_visible(column, False)
+    header = window.claims_view.horizontalHeader()
+    assert sum(not header.isSectionHidden(c) for c in range(len(COLUMN))) == 1
+
+
+def test_empty_database_shows_the_first_run_state(qtbot, database, monkeypatch):
+    win = MainWindow(database)
+    qtbot.addWidget(win)
+    assert win.claims_page.stack.currentWidget() is win.claims_page.empty
+    opened = []
+    import desktop.views.claim_form as claim_form
+
+    monkeypatch.setattr(claim_form, "open_claim_dialog", lambda w, *a, **k: opened.append(w))
+    win.claims_page.empty.new_button.click()
+    assert opened == [win]
+
+
+def test_load_sample_data_runs_off_the_gui_thread(qtbot, database, monkeypatch):
+    monkeypatch.setattr(claims_page, "SAMPLE_CLAIMS", 30)
+    win = MainWindow(database)
+    qtbot.addWidget(win)
+    win.claims_page.empty.sample_button.click()
+    with qtbot.waitSignal(win.claims_page.sample_task.finished, timeout=30000):
+        pass
+    assert win.claims_page.stack.currentWidget() is win.claims_view
+    assert win.claims_model.rowCount() == search.count_claims(search.ClaimFilter()) >= 30
+
+
+def test_cancelled_sample_data_leaves_nothing(qtbot, database, monkeypatch):
+    monkeypatch.setattr(worker, "SYNCHRONOUS", True)
+    monkeypatch.setattr(claims_page, "SAMPLE_CLAIMS", 30)
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a))
+    win = MainWindow(database)
+    qtbot.addWidget(win)
+    import desktop.demo as demo
+
+    real = demo.generate
+    monkeypatch.setattr(demo, "generate", lambda n, progress=None: real(n, progress=lambda d, t: False))
+    win.claims_page.empty.sample_button.click()
+    assert Claim.select().count() == 0
+    assert win.claims_page.stack.currentWidget() is win.claims_page.empty
+    assert not warnings  # a cancel is not an error
+
+
+def test_open_database_reopens_the_window(qtbot, window, tmp_path, monkeypatch):
+    other = tmp_path / "other.db"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(other), ""))
+    window.open_action.trigger()
+    new = main_window._open_windows[-1]
+    qtbot.addWidget(new)
+    try:
+        assert new.database.path == other
+        assert new.claims_model.rowCount() == 0
+        assert str(other.resolve()) == main_window.recent_databases()[0]
+    finally:
+        main_window._open_windows.clear()
+        from desktop import db as dbmod
+
+        dbmod.close_database(new.database)
+
+
+def test_open_database_refused_keeps_the_current_one(window, tmp_path, monkeypatch):
+    bad = tmp_path / "notes.db"
+    bad.write_text("just some notes, not a database\n" * 10)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    assert window.open_database_file(bad) is None
+    assert shown and "not a Claimlog database" in shown[0]
+    assert window.claims_model.rowCount() == 6
+
+
+def test_screenshot_command_writes_a_png(database, claims, db_path, tmp_path):
+    database.close()
+    out = tmp_path / "shot.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--db", str(db_path), "--screenshot", str(out), "--size", "900x600",
+         "--search", "river"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_screenshot_of_unopenable_database_exits_3(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not sqlite at all" * 20)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--db", str(bad), "--screenshot", str(tmp_path / "x.png")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 3
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.png").exists()
