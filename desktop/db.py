@@ -186,6 +186,17 @@ class _StampingRunner(Runner):
             getattr(module, direction)(self.migrator, self.database)
             if direction != "up":
                 raise NotImplementedError("Claimlog migrations only go forward")
+            # Foreign keys are off while a migration runs (table rebuilds must
+            # not cascade): check them before this transaction commits.
+            broken = self.database.execute_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                table, rowid, parent = broken[0][:3]
+                raise DatabaseOpenError(
+                    self.database.database,
+                    f"the upgrade {name} would leave {len(broken)} broken link(s) (first: {table} row {rowid} "
+                    f"points to a missing {parent}); it was not applied.",
+                    "other",
+                )
             self.History.create(name=name)
             version = int(re.match(r"\d+", name).group())
             self.database.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -322,3 +322,22 @@ def test_interrupted_first_migration_of_a_new_file_is_resumed_next_time(tmp_path
         assert "claim" in tables and "half_made" not in tables
     finally:
         dbmod.close_database(db)
+
+
+ORPHANS_EVIDENCE = '''
+def up(migrator, db):
+    # with foreign keys off nothing cascades: this would leave evidence and history dangling
+    db.execute_sql("DELETE FROM claim WHERE id <= 3")
+'''
+
+
+def test_migration_that_breaks_foreign_keys_is_not_applied(tmp_path):
+    path = tmp_path / "work.db"
+    _populate(path)
+    before = _snapshot(path)
+    folder = _migrations_dir(tmp_path, ORPHANS_EVIDENCE)
+    with pytest.raises(dbmod.DatabaseOpenError) as caught:
+        dbmod.open_database(path, migrations_dir=folder)
+    message = str(caught.value)
+    assert FUTURE_NAME in message and "broken link" in message and "not applied" in message
+    assert _snapshot(path) == before
