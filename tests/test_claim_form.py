@@ -208,7 +208,7 @@ def test_short_form_counts_characters_and_warns_over_the_target(window, qtbot):
     assert dialog.short_count.styleSheet() == ""
     type_text("b")
     assert dialog.short_count.text() == "76 / 75"
-    assert claim_form.WARNING_COLOUR in dialog.short_count.styleSheet()
+    assert claim_form.theme_colour(dialog, claim_form.WARNING_COLOURS) in dialog.short_count.styleSheet()
 
 
 def test_new_claimant_is_announced_and_created(window, qtbot, make_claim):

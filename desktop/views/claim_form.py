@@ -22,7 +22,7 @@ import dataclasses
 import logging
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QComboBox,
@@ -62,8 +62,14 @@ log = logging.getLogger(__name__)
 DUPLICATE_DELAY_MS = 300
 DRAFT_DELAY_MS = 800
 COMPLETION_LIMIT = 50_000  # names offered for completion
-WARNING_COLOUR = "#c26100"  # readable on light and dark backgrounds
-ERROR_COLOUR = "#d32f2f"
+# (light theme, dark theme): each keeps about 4.5:1 contrast on its background
+WARNING_COLOURS = ("#a34f00", "#ffb347")
+ERROR_COLOURS = ("#c62828", "#ff7b72")
+
+
+def theme_colour(widget, pair: tuple[str, str]) -> str:
+    dark = widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    return pair[1] if dark else pair[0]
 
 LABELS = {
     "text": "Claim text",
@@ -211,7 +217,7 @@ class ClaimDialog(QDialog):
         self.banner = QLabel()
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.banner.setStyleSheet(f"color: {theme_colour(self, ERROR_COLOURS)}; font-weight: bold;")
         self.banner.hide()
 
         self.text_edit = QPlainTextEdit()
@@ -294,7 +300,7 @@ class ClaimDialog(QDialog):
             error = QLabel()
             error.setTextFormat(Qt.TextFormat.PlainText)
             error.setWordWrap(True)
-            error.setStyleSheet(f"color: {ERROR_COLOUR};")
+            error.setStyleSheet(f"color: {theme_colour(self, ERROR_COLOURS)};")
             error.hide()
             column.addWidget(error)
             for w in below:
@@ -475,7 +481,8 @@ class ClaimDialog(QDialog):
         target = services.SHORT_TEXT_TARGET
         self.short_count.setText(f"{n} / {target}")
         over = n > target
-        self.short_count.setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;" if over else "")
+        colour = theme_colour(self, WARNING_COLOURS)
+        self.short_count.setStyleSheet(f"color: {colour}; font-weight: bold;" if over else "")
         self.short_count.setToolTip(
             f"{n - target} characters over the publishing target of about {target}" if over
             else f"Aim for about {target} characters"
