@@ -37,7 +37,7 @@ FILTERS = {
 def bench_db(tmp_path_factory):
     path = Path(os.environ.get("CLAIMLOG_BENCH_DB", "/tmp/demo1m.db"))
     if path.exists():
-        db = dbmod.open_database(path)
+        db = dbmod.open_database(path, readonly=True)  # a shared file: only read it
     else:
         from desktop import demo
 
