@@ -104,22 +104,19 @@ class _EmptyText(str):
 EMPTY_TEXT = _EmptyText("")
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if value is EMPTY_TEXT:
-        return "'"
-    return neutralise(value)
-
-
 def write_rows(stream, header: list[str], rows) -> int:
-    """Write the header and ``rows`` (iterables of str or None), neutralising every cell."""
+    """Write the header and ``rows`` (sequences of str or None), neutralising every cell.
+
+    None is written as an empty cell and ``EMPTY_TEXT`` as a lone ``'``.
+    """
     writer = csv_writer(stream)
     writer.writerow(header)
     n = 0
-    cell = _cell
+    start = FORMULA_START
+    write = writer.writerow
     for row in rows:
-        writer.writerow([cell(v) for v in row])
+        # the hot loop of every export: neutralise inline (None stays None: csv writes "")
+        write([("'" + v if v[0] in start else v) if v else ("'" if v is EMPTY_TEXT else v) for v in row])
         n += 1
     return n
 
@@ -257,6 +254,31 @@ class Table:
 
 
 def read_table(text: str, file: str, problems: list[Problem], limit_rows: int | None = None) -> Table:
+    """Parse ``text`` strictly; see ``_read_table``. Fast path first, the careful one on any error."""
+    old_limit = csv.field_size_limit()
+    if old_limit < MAX_FIELD_CHARS:
+        csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), dialect="excel", strict=True)
+        header = None
+        rows: list[tuple[int, list[str]]] = []
+        n = 0
+        for record in reader:
+            if not record:
+                continue
+            n += 1
+            if header is None:
+                header = [unneutralise(c).strip() for c in record]
+            else:
+                rows.append((n, record))
+                if limit_rows is not None and len(rows) >= limit_rows:
+                    break
+        return Table(file, header or [], rows)
+    except csv.Error:
+        return _read_table(text, file, problems, limit_rows)
+
+
+def _read_table(text: str, file: str, problems: list[Problem], limit_rows: int | None = None) -> Table:
     """Parse ``text`` strictly; quoting problems go to ``problems`` with row and column.
 
     Cells are returned as written (still neutralised: see ``cell_value``, which

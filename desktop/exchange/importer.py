@@ -26,8 +26,11 @@ claims (a uuid is given to them).
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import uuid as uuid_module
+from datetime import datetime
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -275,7 +278,36 @@ def _check(rows: _Rows, row: int, column: str, func, *args, **kwargs):
     return None
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_CANONICAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z")
+# What clean_line / clean_text refuse (plus surrounding spaces, which they strip).
+_BAD_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _line(column: str, value: str, limit: int | None = None, required: bool = False) -> str:
+    """``clean_line``, with a fast path for the usual clean value."""
+    if not value and not required:
+        return ""
+    if value and len(value) <= (limit or LIMITS["line"]) and not _BAD_LINE.search(value) \
+            and not value[0].isspace() and not value[-1].isspace():
+        return value
+    return clean_line(column, value, limit=limit, required=required)
+
+
+def _long_text(column: str, value: str, limit: int | None = None) -> str:
+    """``clean_text``, with a fast path for the usual clean value."""
+    if not value:
+        return ""
+    if value and len(value) <= (limit or LIMITS["long"]) and not _BAD_TEXT.search(value) \
+            and not value[0].isspace() and not value[-1].isspace():
+        return value
+    return clean_text(column, value, limit=limit)
+
+
 def _uuid(value: str) -> str:
+    if _CANONICAL_UUID.match(value):
+        return value
     try:
         parsed = uuid_module.UUID(value.strip())
     except ValueError:
@@ -284,6 +316,12 @@ def _uuid(value: str) -> str:
 
 
 def _timestamp(column: str, value: str) -> str | None:
+    if _CANONICAL_TIME.match(value):  # as Claimlog writes them: only check the date is real
+        try:
+            datetime.fromisoformat(value[:-1])
+            return value
+        except ValueError:
+            pass
     value = value.strip()
     return clean_timestamp(column, value) if value else None
 
@@ -311,9 +349,15 @@ def _choice(value: str, choices, what: str, default=None):
 
 
 def _tags(value: str) -> list[str]:
-    from desktop.services.claims import clean_tags
-
-    return clean_tags([t for t in value.split(";")])
+    """As ``services.claims.clean_tags``: split on ";", trimmed, de-duplicated ignoring case, sorted."""
+    names: dict[str, str] = {}
+    for raw in value.split(";"):
+        name = _line("tags", raw.strip(), limit=LIMITS["tag"])
+        if name:
+            names.setdefault(name.casefold(), name)
+    if len(names) > LIMITS["tags"]:
+        raise ValueError(f"has {len(names)} tags; the limit is {LIMITS['tags']}.")
+    return sorted(names.values(), key=str.casefold)
 
 
 def _other_appearances(value: str) -> str:
@@ -324,17 +368,33 @@ def _other_appearances(value: str) -> str:
     return "\n".join(urls)
 
 
+# An address that url_problem() certainly accepts: http(s), a plain lower-case host, printable ASCII after it.
+_PLAIN_URL = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?:/[!-~]*)?\Z")
+
+
+@functools.lru_cache(maxsize=65536)
+def _url(column: str, value: str) -> str:
+    if len(value) <= 4096 and _PLAIN_URL.match(value):
+        return value
+    return clean_url(column, value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _partial_date(column: str, value: str) -> str:
+    return clean_partial_date(column, value)
+
+
 _CLAIM_TEXT = {
     # column -> cleaner(column, value)
-    "short_text": lambda c, v: clean_line(c, v, limit=LIMITS["short_text"]),
-    "claimant": lambda c, v: clean_line(c, v),
-    "claimed_on": clean_partial_date,
-    "appearance_url": clean_url,
-    "published_url": clean_url,
-    "location": lambda c, v: clean_line(c, v),
-    "language": lambda c, v: clean_line(c, v, limit=35),
-    "context": lambda c, v: clean_text(c, v),
-    "verdict_explanation": lambda c, v: clean_text(c, v),
+    "short_text": lambda c, v: _line(c, v, limit=LIMITS["short_text"]),
+    "claimant": _line,
+    "claimed_on": _partial_date,
+    "appearance_url": _url,
+    "published_url": _url,
+    "location": _line,
+    "language": lambda c, v: _line(c, v, limit=35),
+    "context": _long_text,
+    "verdict_explanation": _long_text,
 }
 _EMPTY_DEFAULTS = {name: "" for name in _CLAIM_TEXT}
 
@@ -359,7 +419,7 @@ def _read_claims(table: Table, incoming: Incoming, package_mode: bool) -> None:
         if not text.strip():
             rows.problem(row, "text", "is empty; every claim needs its text.")
         else:
-            values["text"] = _check(rows, row, "text", clean_text, "text", text, limit=LIMITS["text"])
+            values["text"] = _check(rows, row, "text", _long_text, "text", text, limit=LIMITS["text"])
         for column, cleaner in _CLAIM_TEXT.items():
             raw = cells.get(column, "")
             if raw:
@@ -490,10 +550,9 @@ def _read_evidence(table: Table, incoming: Incoming) -> None:
         stance = _check(rows, row, "stance", _choice, cell_value(cells["stance"]), STANCES, "stance")
         if stance is None and len(incoming.problems) == before:
             rows.problem(row, "stance", "is empty; use one of: " + ", ".join(STANCES) + ".")
-        quote = _check(rows, row, "quote", clean_text, "quote", cell_value(cells.get("quote", "")),
-                       limit=LIMITS["long"])
-        locator = _check(rows, row, "locator", clean_line, "locator", cell_value(cells.get("locator", "")))
-        note = _check(rows, row, "note", clean_text, "note", cell_value(cells.get("note", "")))
+        quote = _check(rows, row, "quote", _long_text, "quote", cell_value(cells.get("quote", "")))
+        locator = _check(rows, row, "locator", _line, "locator", cell_value(cells.get("locator", "")))
+        note = _check(rows, row, "note", _long_text, "note", cell_value(cells.get("note", "")))
         created = _check(rows, row, "created_at", _timestamp, "created_at", cell_value(cells.get("created_at", "")))
         key = (claim_uuid, source_uuid, locator)
         if len(incoming.problems) == before and key in seen:
@@ -512,17 +571,17 @@ def _read_history(table: Table, incoming: Incoming) -> None:
     for row, cells in rows:
         before = len(incoming.problems)
         claim_uuid = _check(rows, row, "claim_uuid", _uuid, cell_value(cells["claim_uuid"]))
-        name = _check(rows, row, "field", clean_line, "field", cell_value(cells["field"]), required=True)
-        at = _check(rows, row, "at", clean_timestamp, "at", cell_value(cells["at"]))
+        name = _check(rows, row, "field", _line, "field", cell_value(cells["field"]), required=True)
+        at = _check(rows, row, "at", _timestamp, "at", cell_value(cells["at"]))
         if not at and len(incoming.problems) == before:
             rows.problem(row, "at", "is empty; every history entry needs its time.")
         old = cell_value(cells.get("old_value", ""), nullable=True)
         new = cell_value(cells.get("new_value", ""), nullable=True)
         for column, value in (("old_value", old), ("new_value", new)):
-            if value is not None:
-                _check(rows, row, column, clean_text, column, value)
-        who = _check(rows, row, "who", clean_line, "who", cell_value(cells.get("who", "")))
-        reason = _check(rows, row, "reason", clean_text, "reason", cell_value(cells.get("reason", "")))
+            if value:
+                _check(rows, row, column, _long_text, column, value)
+        who = _check(rows, row, "who", _line, "who", cell_value(cells.get("who", "")))
+        reason = _check(rows, row, "reason", _long_text, "reason", cell_value(cells.get("reason", "")))
         flag = cell_value(cells.get("is_correction", "")).strip()
         if flag not in ("", "0", "1"):
             rows.problem(row, "is_correction", f"'{flag}' is not 0 or 1.")

@@ -63,7 +63,7 @@ def _rows(sql: str, params):
         if not batch:
             break
         for row in batch:
-            yield [v if v is None or isinstance(v, str) else str(v) for v in row]
+            yield [v if v is None or v.__class__ is str else str(v) for v in row]
 
 
 WITHHELD_TITLE = "Confidential source (withheld from this export)"

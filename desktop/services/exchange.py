@@ -144,6 +144,7 @@ def _package_sources(incoming, now, result: ImportResult) -> tuple[dict[str, int
     by_uuid: dict[str, int] = {}
     changed_titles: set[int] = set()
     written: set[int] = set()
+    archives: list[tuple] = []
     rows = incoming.sources
     local_by_uuid, local_by_url = {}, {}
     for chunk in _chunks([r.uuid for r in rows]):
@@ -189,9 +190,10 @@ def _package_sources(incoming, now, result: ImportResult) -> tuple[dict[str, int
                 continue
         by_uuid[row.uuid] = sid
         written.add(sid)
-        _exec("DELETE FROM archive WHERE source_id = ?", (sid,))
-        _many("INSERT INTO archive (source_id, url, service, captured_at) VALUES (?,?,?,?)",
-              [(sid, url, service, captured) for url, service, captured in row.archives])
+        archives.extend((sid, url, service, captured) for url, service, captured in row.archives)
+    for chunk in _chunks(sorted(written)):
+        _exec(f"DELETE FROM archive WHERE source_id IN ({_marks(len(chunk))})", chunk)
+    _many("INSERT INTO archive (source_id, url, service, captured_at) VALUES (?,?,?,?)", archives)
     return by_uuid, changed_titles, written
 
 
@@ -444,10 +446,14 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
 
     # full-text index
     for chunk in _chunks(sorted(touched_sources)):
-        for sid, title, publisher, url, notes in _exec(
-                f"SELECT id, title, publisher, url, notes FROM source WHERE id IN ({_marks(len(chunk))})", chunk):
-            search.write_source_document(SimpleNamespace(id=sid, title=title, publisher=publisher, url=url,
-                                                         notes=notes))
+        marks = _marks(len(chunk))
+        documents = [
+            (sid, search.index_text(title), search.index_text(publisher), url or "", search.index_text(notes))
+            for sid, title, publisher, url, notes in _exec(
+                f"SELECT id, title, publisher, url, notes FROM source WHERE id IN ({marks})", chunk).fetchall()
+        ]
+        _exec(f"DELETE FROM source_fts WHERE rowid IN ({marks})", chunk)
+        _many("INSERT INTO source_fts (rowid, title, publisher, url, notes) VALUES (?,?,?,?,?)", documents)
     reindex_claims(sorted(set(touched_claims) | reindex_extra), fresh=set(ids[id(row)] for row, _ in added),
                    step=steps.step)
     steps.step()

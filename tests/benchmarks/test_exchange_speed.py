@@ -1,0 +1,154 @@
+"""Export and import speed on CLAIMLOG_BENCH_CLAIMS demo claims (default 100,000), against floors.
+
+Floors, measured in the same run (performance.md):
+- export: the ``sqlite3`` shell writing the same query (claims joined with
+  their sources' URLs) as CSV (``.mode csv``);
+- import: the ``sqlite3`` shell's ``.import`` of the package's claims.csv
+  into a fresh table (no validation, no merge, no index).
+When the ``sqlite3`` shell is not installed, Python's sqlite3 + csv stand in
+for it (said in the output). Memory: tracemalloc's peak while exporting a
+quarter of the claims and all of them (it should stay flat). Prints figures
+and ratios; asserts only on correctness, never on time.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import sqlite3
+import subprocess
+import time
+import tracemalloc
+import zipfile
+
+import pytest
+
+from desktop import db as dbmod
+from desktop import demo, search
+from desktop.exchange import claims_csv, importer, package
+from desktop.models import Claim, database as proxy
+from desktop.services.exchange import apply_import
+
+pytestmark = pytest.mark.benchmark
+SHELL = shutil.which("sqlite3")
+
+
+@pytest.fixture(scope="module")
+def bench_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exchange")
+    path = folder / "bench.db"
+    db = dbmod.open_database(path)
+    t0 = time.perf_counter()
+    demo.generate(int(os.environ.get("CLAIMLOG_BENCH_CLAIMS", "100000")), seed=7)
+    print(f"\n(demo data generated in {time.perf_counter() - t0:.1f} s)")
+    yield db, path, folder
+    dbmod.close_database(db)
+
+
+def _inline(sql: str, params) -> str:
+    for value in params:
+        sql = sql.replace("?", "'" + str(value).replace("'", "''") + "'" if isinstance(value, str) else str(value), 1)
+    return sql
+
+
+def _export_floor(path, sql: str, out) -> tuple[float, str]:
+    if SHELL:
+        t0 = time.perf_counter()
+        with open(out, "wb") as fh:
+            subprocess.run([SHELL, "-readonly", "-csv", str(path), sql], stdout=fh, check=True)
+        return time.perf_counter() - t0, "sqlite3 shell"
+    t0 = time.perf_counter()
+    conn = sqlite3.connect(str(path))
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(conn.execute(sql))
+    conn.close()
+    return time.perf_counter() - t0, "Python sqlite3 + csv (no sqlite3 shell installed)"
+
+
+def _import_floor(csv_path, target) -> tuple[float, str]:
+    if SHELL:
+        t0 = time.perf_counter()
+        subprocess.run([SHELL, str(target), ".mode csv", f".import {csv_path} claims_raw"], check=True)
+        return time.perf_counter() - t0, "sqlite3 shell .import"
+    t0 = time.perf_counter()
+    conn = sqlite3.connect(str(target))
+    with open(csv_path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        conn.execute(f"CREATE TABLE claims_raw ({', '.join(repr(h) for h in header)})")
+        conn.executemany(f"INSERT INTO claims_raw VALUES ({','.join('?' * len(header))})", reader)
+    conn.commit()
+    conn.close()
+    return time.perf_counter() - t0, "Python sqlite3 + csv (no sqlite3 shell installed)"
+
+
+def test_export_speed_and_memory(bench_db):
+    db, path, folder = bench_db
+    flt = search.ClaimFilter()
+    n = search.count_claims(flt)
+    n_links = db.execute_sql("SELECT COUNT(*) FROM evidence").fetchone()[0]
+    sql = _inline(*claims_csv.export_query(flt).sql())
+    floor, how = _export_floor(path, sql, folder / "floor.csv")
+    t0 = time.perf_counter()
+    result = claims_csv.export_claims_csv(folder / "claims.csv", flt)
+    ours = time.perf_counter() - t0
+    assert result.claims == n
+    t0 = time.perf_counter()
+    pkg = package.export_package(folder / "all.zip", flt)
+    ours_package = time.perf_counter() - t0
+    print(f"\nexport of {n:,} claims with {n_links:,} links")
+    print(f"  floor ({how}): {floor:.2f} s, {(folder / 'floor.csv').stat().st_size / 1e6:.1f} MB")
+    print(f"  claims CSV: {ours:.2f} s ({ours / floor:.2f}x floor), {(folder / 'claims.csv').stat().st_size / 1e6:.1f} MB")
+    print(f"  package (claims, {pkg.sources:,} sources, {pkg.evidence:,} links, {pkg.history:,} history): "
+          f"{ours_package:.2f} s ({ours_package / floor:.2f}x floor)")
+    peaks = []
+    max_id = Claim.select(Claim.id).order_by(Claim.id.desc()).scalar()
+    for share in (4, 1):
+        part = flt.with_(extra=(Claim.id <= max_id // share,))
+        tracemalloc.start()
+        claims_csv.export_claims_csv(folder / f"part{share}.csv", part)
+        peaks.append((search.count_claims(part), tracemalloc.get_traced_memory()[1]))
+        tracemalloc.stop()
+    for count, peak in peaks:
+        print(f"  peak traced memory exporting {count:,} claims: {peak / 1e6:.2f} MB")
+    print(f"  memory ratio (all / a quarter): {peaks[1][1] / peaks[0][1]:.2f}")
+
+
+def test_import_speed(bench_db):
+    db, path, folder = bench_db
+    pkg = folder / "all.zip"
+    if not pkg.exists():
+        package.export_package(pkg, search.ClaimFilter())
+    with zipfile.ZipFile(pkg) as zf:
+        zf.extract("claims.csv", folder / "unzipped")
+    claims_file = folder / "unzipped" / "claims.csv"
+    floor, how = _import_floor(claims_file, folder / "floor.db")
+    target = folder / "fresh.db"
+    fresh = dbmod.open_database(target)
+    try:
+        t0 = time.perf_counter()
+        incoming = importer.read_file(pkg)
+        t1 = time.perf_counter()
+        assert incoming.problems == []
+        result = apply_import(incoming)
+        t2 = time.perf_counter()
+        again = apply_import(importer.read_file(pkg))
+        t3 = time.perf_counter()
+        assert again.counts["unchanged"] == result.counts["added"]
+        n = result.counts["added"]
+        csv_in = importer.read_file(claims_file)
+        t4 = time.perf_counter()
+        plan = importer.plan(csv_in)
+        t5 = time.perf_counter()
+        assert plan.ok
+    finally:
+        dbmod.close_database(fresh)
+        proxy.initialize(db)
+    total = t2 - t0
+    print(f"\nimport of a {n:,}-claim package ({pkg.stat().st_size / 1e6:.1f} MB zip) into an empty database")
+    print(f"  floor ({how} of claims.csv, {claims_file.stat().st_size / 1e6:.1f} MB): {floor:.2f} s")
+    print(f"  read + validate {t1 - t0:.2f} s, write (one transaction) {t2 - t1:.2f} s: total {total:.2f} s "
+          f"({total / floor:.1f}x floor)")
+    print(f"  re-import of the same package (all unchanged): {t3 - t2:.2f} s ({(t3 - t2) / floor:.1f}x floor)")
+    print(f"  claims.csv alone: read + validate {t4 - t3:.2f} s, plan against the database {t5 - t4:.2f} s")
