@@ -41,6 +41,20 @@ def test_codec_round_trip_over_all_of_unicode(rows):
 
 
 @given(cells)
+def test_sql_neutralisation_is_the_same_rule(value):
+    """The claims CSV neutralises in SQLite (speed); it must agree with csvcodec.neutralise exactly."""
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    try:
+        (got,) = conn.execute(f"WITH t(x) AS (SELECT ?) SELECT {claims_csv.neutralise_sql('x')} FROM t",
+                              (value,)).fetchone()
+    finally:
+        conn.close()
+    assert got == csvcodec.neutralise(value)
+
+
+@given(cells)
 def test_neutralise_is_reversed_exactly(value):
     written = csvcodec.neutralise(value)
     assert csvcodec.unneutralise(written) == value

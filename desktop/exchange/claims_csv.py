@@ -15,8 +15,10 @@ the source with that uuid, or a placeholder source when there is none. The
 package carries everything else (titles, quotes, locators, archives).
 
 Export streams rows from the SQLite cursor (``fetchmany``, no model
-instances, numbers cast to text in SQL) straight into the file, so memory
-stays flat however many claims there are.
+instances) straight into ``csv.writer.writerows``: SQLite casts the numbers
+to text and neutralises formula cells (``neutralise_sql``, the same rule as
+``csvcodec.neutralise``), so no Python runs per cell and memory stays flat
+however many claims there are.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from peewee import SQL, fn
 
 from desktop import search
-from desktop.exchange.csvcodec import Cancelled, open_csv_text, write_rows
+from desktop.exchange.csvcodec import FORMULA_START, Cancelled, csv_writer, open_csv_text
 from desktop.models import Claim
 from desktop.workflow import STANCES
 
@@ -46,6 +48,12 @@ PROGRESS_EVERY = 2000
 URN_PREFIX = "urn:uuid:"
 
 
+def neutralise_sql(expression: str) -> str:
+    """SQL computing ``csvcodec.neutralise`` of a text expression (NULL stays NULL)."""
+    firsts = ", ".join("char(%d)" % ord(c) for c in sorted(FORMULA_START))
+    return f"CASE WHEN substr({expression}, 1, 1) IN ({firsts}) THEN char(39) || {expression} ELSE {expression} END"
+
+
 def sources_subquery(include_confidential: bool) -> SQL:
     """The ``sources`` cell computed in SQL, for the claim aliased ``t1``."""
     shown = "s.url IS NOT NULL" + ("" if include_confidential else " AND s.confidential = 0")
@@ -62,13 +70,16 @@ def export_query(flt: search.ClaimFilter, include_confidential: bool = False):
     def text(column):  # numbers leave SQLite as text: no conversion per cell in Python
         return fn.CAST(SQL(f'"t1"."{column.column_name}" AS TEXT'))
 
+    def safe(column):  # formula neutralisation done by SQLite, exactly as csvcodec.neutralise
+        return SQL(neutralise_sql(f'"t1"."{column.column_name}"'))
+
     columns = [
-        Claim.uuid, Claim.text, Claim.claimant_name, Claim.claimed_on, Claim.status, Claim.verdict,
-        Claim.tags_text, sources_subquery(include_confidential), Claim.created_at, Claim.updated_at,
-        Claim.short_text, Claim.context, Claim.verdict_explanation, Claim.appearance_url,
-        Claim.other_appearances, Claim.published_url, Claim.location, Claim.language, text(Claim.priority),
-        Claim.finalised_at, Claim.deleted_at, text(Claim.n_supports), text(Claim.n_refutes),
-        text(Claim.n_context), text(Claim.n_appearance),
+        Claim.uuid, safe(Claim.text), safe(Claim.claimant_name), safe(Claim.claimed_on), Claim.status,
+        Claim.verdict, safe(Claim.tags_text), sources_subquery(include_confidential), Claim.created_at,
+        Claim.updated_at, safe(Claim.short_text), safe(Claim.context), safe(Claim.verdict_explanation),
+        safe(Claim.appearance_url), safe(Claim.other_appearances), safe(Claim.published_url),
+        safe(Claim.location), safe(Claim.language), text(Claim.priority), Claim.finalised_at, Claim.deleted_at,
+        text(Claim.n_supports), text(Claim.n_refutes), text(Claim.n_context), text(Claim.n_appearance),
     ]
     query = Claim.select(*columns)
     for condition in search.filter_conditions(flt):
@@ -77,19 +88,6 @@ def export_query(flt: search.ClaimFilter, include_confidential: bool = False):
     if flt.descending:
         return query.order_by(column.desc(), Claim.uuid.desc())
     return query.order_by(column.asc(), Claim.uuid.asc())
-
-
-def stream_rows(query, batch: int = 1000):
-    """The rows of ``query`` straight from the SQLite cursor, ``batch`` at a time (memory stays flat)."""
-    from desktop.models import database
-
-    sql, params = query.sql()
-    cursor = database.execute_sql(sql, params)
-    while True:
-        rows = cursor.fetchmany(batch)
-        if not rows:
-            break
-        yield from rows
 
 
 def counting(rows, total: int, progress):
@@ -115,12 +113,27 @@ class ExportResult:
 
 
 def write_claims(stream, flt: search.ClaimFilter, include_confidential: bool, progress=None, total=None) -> int:
+    """Write the claims CSV; the cells arrive from SQLite already neutralised (see ``export_query``)."""
+    from desktop.models import database
+
     if progress is not None and total is None:
         total = search.count_claims(flt)
-    rows = stream_rows(export_query(flt, include_confidential))
-    if progress is not None:
-        rows = counting(rows, total or 0, progress)
-    return write_rows(stream, CLAIM_COLUMNS, rows)
+    writer = csv_writer(stream)
+    writer.writerow(CLAIM_COLUMNS)
+    sql, params = export_query(flt, include_confidential).sql()
+    cursor = database.execute_sql(sql, params)
+    done = 0
+    while True:
+        batch = cursor.fetchmany(PROGRESS_EVERY)
+        if not batch:
+            break
+        writer.writerows(batch)
+        done += len(batch)
+        if progress is not None and progress(done, total) is False:
+            raise Cancelled()
+    if progress is not None and progress(done, total) is False:
+        raise Cancelled()
+    return done
 
 
 def export_claims_csv(path, flt: search.ClaimFilter | None = None, include_confidential: bool = False,
