@@ -288,3 +288,29 @@ def test_sources_page_is_a_tab_of_the_window(window):
     assert window.pages["sources"] is window.sources_page
     assert isinstance(window.sources_page, sources_page.SourcesPage)
     assert QApplication.instance() is not None
+
+
+def test_count_over_two_filters_of_a_large_library_runs_off_the_gui_thread(window, qtbot, monkeypatch):
+    import desktop.views.sources_model as sources_model
+
+    _many_sources(60)
+    monkeypatch.setattr(sources_model, "ASYNC_COUNT_ABOVE", 10)  # pretend 60 sources is large
+    page = window.sources_page
+    page.model.reload()
+    page.kind.setCurrentIndex(page.kind.findData("report"))
+    assert page.count.text() == "20 of 60 sources"  # one filter: one index, counted at once
+    page.credibility.setCurrentIndex(page.credibility.findData("credible"))
+    qtbot.waitUntil(lambda: page.count.text() == "10 of 60 sources")
+
+
+def test_picker_lists_newest_matches_when_too_many_to_rank(database, monkeypatch):
+    from desktop.views import link_dialog
+
+    _many_sources(40)
+    ranked = link_dialog.find_sources("river")
+    assert {r[0] for r in ranked} == {i for i in range(1, 41) if i % 3 == 0}
+    monkeypatch.setattr(link_dialog, "RANK_AT_MOST", 3)
+    newest = link_dialog.find_sources("river", limit=5)
+    assert [r[0] for r in newest] == [39, 36, 33, 30, 27]
+    exact = link_dialog.find_sources("https://EXAMPLE.org/7?utm_source=x")
+    assert exact[0][0] == 7

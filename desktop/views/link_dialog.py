@@ -41,6 +41,7 @@ from desktop.workflow import STANCES, label
 from desktop.views.source_form import error_label, open_source_dialog, with_error
 
 PICKER_LIMIT = 50
+RANK_AT_MOST = 5000  # matches ranked by relevance; more are listed newest first
 DEFAULT_STANCE = "supports"
 
 
@@ -171,8 +172,14 @@ def find_sources(text: str, limit: int = PICKER_LIMIT) -> list[tuple[int, str, s
             found.append((exact.id, exact.title, exact.publisher, exact.kind, exact.url or ""))
     query = search.fts_query(text)
     if query:
+        # Ranking every match costs too much for a word matching half the library
+        # (one letter typed): then the newest matches are listed instead.
+        many = database.execute_sql(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM source_fts WHERE source_fts MATCH ? LIMIT ?)",
+            (query, RANK_AT_MOST + 1)).fetchone()[0] > RANK_AT_MOST
+        order = "rowid DESC" if many else "rank"
         ranked = [r[0] for r in database.execute_sql(
-            "SELECT rowid FROM source_fts WHERE source_fts MATCH ? ORDER BY rank LIMIT ?", (query, limit))]
+            f"SELECT rowid FROM source_fts WHERE source_fts MATCH ? ORDER BY {order} LIMIT ?", (query, limit))]
         marks = ",".join("?" * len(ranked))
         by_id = {r[0]: r for r in database.execute_sql(
             f"SELECT {columns} FROM source WHERE id IN ({marks})", ranked).fetchall()} if ranked else {}

@@ -47,6 +47,8 @@ _FIELD_OF_COLUMN = [F_TITLE, F_PUBLISHER, F_KIND, F_PUBLISHED, F_CREDIBILITY, F_
 
 # A filter keeping more than this share of the library walks the sort index.
 BROAD_SHARE = 0.02
+# Above this many sources a count over two filters runs off the GUI thread.
+ASYNC_COUNT_ABOVE = 50_000
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,10 @@ class SourceQuery:
                 where.append(f"{plus}{name} = ?")
             params.append(value)
         return where, params
+
+    def count_is_cheap(self) -> bool:
+        """True when count() reads one index (or the library is small)."""
+        return len(list(self._parts())) <= 1 or self.total <= ASYNC_COUNT_ABOVE
 
     def count(self) -> int:
         """Rows matching the filter (exact)."""
@@ -220,6 +226,10 @@ class SourcesTableModel(QAbstractTableModel):
     def count(self) -> int:
         """How many sources match the filter (a COUNT query; call once per change)."""
         return self._query.count() if self._query else 0
+
+    @property
+    def query(self) -> SourceQuery | None:
+        return self._query
 
     def total(self) -> int:
         return self._query.total if self._query else 0

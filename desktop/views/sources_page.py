@@ -303,10 +303,23 @@ class SourcesPage(QWidget):
     def _update_count(self) -> None:
         total = self.model.total()
         noun = "source" if total == 1 else "sources"
-        if self.model.filter.is_default:
+        query = self.model.query
+        if self.model.filter.is_default or query is None:
             self.count.setText(f"{total:,} {noun}")
+        elif query.count_is_cheap():
+            self.count.setText(f"{query.count():,} of {total:,} {noun}")
         else:
-            self.count.setText(f"{self.model.count():,} of {total:,} {noun}")
+            # Two filters over a large library: count on a worker thread.
+            from desktop.views.worker import run_task
+
+            self.count.setText(f"counting\u2026 of {total:,} {noun}")
+            flt = self.model.filter
+
+            def done(n, flt=flt):
+                if self.model.filter == flt:
+                    self.count.setText(f"{n:,} of {total:,} {noun}")
+
+            run_task(self, query.count, on_done=done, on_error=lambda _exc: None)
 
     # -- selection ------------------------------------------------------
     def current_source_id(self) -> int | None:
