@@ -293,3 +293,17 @@ def test_read_only_window_offers_no_linking(window, qtbot, make_claim, make_sour
     assert not panel.items[0].remove_button.isEnabled()
     assert panel.remove_link(panel.items[0].evidence_id) is False
     assert Evidence.select().count() == 1
+
+
+def test_a_preset_source_is_kept_until_the_person_searches(window, qtbot, make_claim, make_source):
+    claim = make_claim()
+    preset = make_source("Older source")
+    make_source("Newer source")
+    dialog = link_dialog.open_link_dialog(window, claim.id, source_id=preset.id)
+    assert dialog.source_id == preset.id
+    assert "Older source" in dialog.chosen.text()
+    dialog.search.setText("newer")
+    dialog.refresh_results()
+    assert "Newer source" in dialog.chosen.text()
+    dialog.save()
+    assert Evidence.get(Evidence.claim == claim.id).source.title == "Newer source"

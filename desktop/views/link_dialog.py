@@ -253,7 +253,9 @@ class LinkDialog(QDialog):
         self.results.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.results.setUniformItemSizes(True)
         self.results.setMinimumHeight(self.fontMetrics().height() * 8)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.activated.connect(lambda _i: self.pick_current())
+        self.results.selectionModel().currentChanged.connect(self._highlighted)
         self.new_button = QPushButton("&New source\u2026")
         self.new_button.clicked.connect(self.new_source)
         picker_row = QHBoxLayout()
@@ -342,12 +344,14 @@ class LinkDialog(QDialog):
             self.stance.setFocus()
         else:
             self.stance.setCurrentIndex(max(0, self.stance.findData(DEFAULT_STANCE)))
-            self.set_source(source_id)
-            self.search.setText(search_text)
-            self.refresh_results()
             if source_id is not None:
+                # Chosen already (a pasted address): the list stays empty until a search is typed.
+                self.set_source(source_id)
                 self.stance.setFocus()
             else:
+                self.set_source(None)
+                self.search.setText(search_text)
+                self.refresh_results()
                 self.search.setFocus()
         if getattr(window, "read_only", False):
             self.save_button.setEnabled(False)
@@ -364,6 +368,12 @@ class LinkDialog(QDialog):
         self.results_model.setStringList(lines)
         if lines:
             self.results.setCurrentIndex(self.results_model.index(0))
+            self._highlighted(self.results_model.index(0))
+
+    def _highlighted(self, current, _previous=None) -> None:
+        """The highlighted result is the chosen source (shown under the list)."""
+        if current.isValid() and current.row() < len(self._hits):
+            self.set_source(self._hits[current.row()][0])
 
     def pick_current(self) -> None:
         if self._typing.isActive():

@@ -75,11 +75,14 @@ class ArchiveList(QWidget):
         self.table.horizontalHeader().resizeSection(0, 150)
         self.table.horizontalHeader().resizeSection(2, 190)
         self.table.setTabKeyNavigation(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 14)
         self.table.setMinimumHeight(self.fontMetrics().height() * 5)
         self.table.setMaximumHeight(self.fontMetrics().height() * 8)
         self.add_button = QPushButton("Add archive")
         self.remove_button = QPushButton("Remove")
-        self.add_button.clicked.connect(lambda: self.add_row())
+        self.add_button.clicked.connect(self._add_and_edit)
         self.remove_button.clicked.connect(self.remove_current)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
@@ -100,8 +103,13 @@ class ArchiveList(QWidget):
         self.table.setCellWidget(row, 0, combo)
         self.table.setItem(row, 1, QTableWidgetItem(url))
         self.table.setItem(row, 2, QTableWidgetItem(captured_at))
-        self.table.setCurrentCell(row, 1)
         return row
+
+    def _add_and_edit(self) -> None:
+        row = self.add_row()
+        self.table.setCurrentCell(row, 1)
+        self.table.setFocus()
+        self.table.editItem(self.table.item(row, 1))
 
     def remove_current(self) -> None:
         row = self.table.currentRow()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import ClaimlogError
 from desktop.models import Archive, Claim, Evidence, Source
-from desktop.workflow import CREDIBILITY, SOURCE_KINDS, STANCES, label
+from desktop.workflow import CREDIBILITY, SOURCE_KINDS, colour, label
 from desktop.views.open_url import open_url
 from desktop.views.sources_model import COLUMN, ID_ROLE, SourceFilter, SourcesTableModel
 
@@ -179,6 +180,7 @@ class SourceDetail(QWidget):
                 quote_text = f"[{locator}] {quote_text}"
             item = QTreeWidgetItem([label("stance", stance), headline + trashed, label("status", status), quote_text])
             item.setData(0, Qt.ItemDataRole.UserRole, claim_id)
+            item.setForeground(0, QColor(colour("stance", stance)))
             item.setToolTip(1, headline)
             if quote:
                 item.setToolTip(3, quote[:2000])
