@@ -63,7 +63,8 @@ def run(args) -> int:
     from desktop.services.exchange import ImportRejected, apply_import
 
     if not args.file.is_file():
-        print(f"claimlog: {args.file}: no such file; nothing was imported.", file=sys.stderr)
+        what = "is a folder, not a file" if args.file.is_dir() else "no such file"
+        print(f"claimlog: {args.file}: {what}; nothing was imported.", file=sys.stderr)
         return cli.EXIT_REJECTED
     incoming = importer.read_file(args.file)
     if incoming.problems:  # no need to open the database for a broken file
