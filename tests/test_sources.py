@@ -314,3 +314,13 @@ def test_picker_lists_newest_matches_when_too_many_to_rank(database, monkeypatch
     assert [r[0] for r in newest] == [39, 36, 33, 30, 27]
     exact = link_dialog.find_sources("https://EXAMPLE.org/7?utm_source=x")
     assert exact[0][0] == 7
+
+
+def test_tooltips_show_markup_as_typed(database):
+    from desktop.views.sources_model import plain_tooltip
+
+    services.create_source(services.SourceInput(title="<b>Bold</b> & a very long title that needs a tooltip to be read"))
+    model = SourcesTableModel()
+    tip = model.index(0, COLUMN["title"]).data(Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; a very long" in tip and tip.startswith("<p")
+    assert plain_tooltip("") is None

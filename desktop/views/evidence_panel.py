@@ -29,6 +29,7 @@ from desktop.models import Claim, Evidence, Source
 from desktop.urls import url_problem
 from desktop.workflow import STANCES, colour, label
 from desktop.views.open_url import open_url
+from desktop.views.sources_model import plain_tooltip
 
 GROUP_ORDER = ("supports", "refutes", "context", "appearance")
 SHOWN_LIMIT = 200  # links drawn per claim; the rest are counted
@@ -84,7 +85,7 @@ class EvidenceItem(QFrame):
             self.title.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
                                                | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
             self.title.linkActivated.connect(lambda _href: open_url(self.url, self))
-            self.title.setToolTip(html.escape(self.url))
+            self.title.setToolTip(plain_tooltip(self.url))
             self.title.setWordWrap(True)
         else:
             self.title = _plain(title)

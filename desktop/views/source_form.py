@@ -36,6 +36,7 @@ from desktop.models import Archive, Source
 from desktop.services.sources import ARCHIVE_SERVICES, guess_archive_service
 from desktop.urls import normalize_url, url_problem
 from desktop.workflow import CREDIBILITY, SOURCE_KINDS
+from desktop.views.sources_model import plain_tooltip
 
 ARCHIVE_LABELS = {"wayback": "Wayback Machine", "archive_today": "archive.today", "other": "Other"}
 ERROR_STYLE = "color: #b3261e;"
@@ -72,8 +73,8 @@ class ArchiveList(QWidget):
         self.table.setHorizontalHeaderLabels(["Service", "Archived address", "Captured (UTC, ISO 8601)"])
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().resizeSection(0, 150)
-        self.table.horizontalHeader().resizeSection(2, 190)
+        self.table.horizontalHeader().resizeSection(0, 140)
+        self.table.horizontalHeader().resizeSection(2, 215)
         self.table.setTabKeyNavigation(False)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -101,7 +102,9 @@ class ArchiveList(QWidget):
             combo.addItem(ARCHIVE_LABELS[key], key)
         combo.setCurrentIndex(max(0, combo.findData(service or (guess_archive_service(url) if url else "wayback"))))
         self.table.setCellWidget(row, 0, combo)
-        self.table.setItem(row, 1, QTableWidgetItem(url))
+        item = QTableWidgetItem(url)
+        item.setToolTip(plain_tooltip(url))
+        self.table.setItem(row, 1, item)
         self.table.setItem(row, 2, QTableWidgetItem(captured_at))
         return row
 
@@ -145,7 +148,7 @@ class SourceDialog(QDialog):
         self.window_ = window
         self.source_id = source_id
         self.setWindowTitle("Edit source" if source_id else "New source")
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(780)
 
         self.banner = QLabel()
         self.banner.setTextFormat(Qt.TextFormat.PlainText)

@@ -18,6 +18,7 @@ SQLite walks the sort index instead.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -65,6 +66,13 @@ class SourceFilter:
     @property
     def is_default(self) -> bool:
         return not (self.text.strip() or self.kind or self.credibility)
+
+
+def plain_tooltip(text: str | None) -> str | None:
+    """A tooltip showing user data as typed: Qt would render a tooltip that looks like markup."""
+    if not text:
+        return None
+    return "<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>"
 
 
 def _scalar(sql: str, params=()) -> int:
@@ -303,7 +311,7 @@ class SourcesTableModel(QAbstractTableModel):
                 return f"{value:,}" if role == Qt.ItemDataRole.DisplayRole else f"Cited by {value:,} claim(s)"
             text = value or ""
             if role == Qt.ItemDataRole.ToolTipRole:
-                return text if len(text) > 40 else None
+                return plain_tooltip(text) if len(text) > 40 else None
             return text.replace("\n", " ")
         if role == Qt.ItemDataRole.DecorationRole and key == "credibility":
             return QColor(colour("credibility", value))

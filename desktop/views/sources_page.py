@@ -32,7 +32,7 @@ from desktop.errors import ClaimlogError
 from desktop.models import Archive, Claim, Evidence, Source
 from desktop.workflow import CREDIBILITY, SOURCE_KINDS, colour, label
 from desktop.views.open_url import open_url
-from desktop.views.sources_model import COLUMN, ID_ROLE, SourceFilter, SourcesTableModel
+from desktop.views.sources_model import COLUMN, ID_ROLE, SourceFilter, SourcesTableModel, plain_tooltip
 
 CITING_LIMIT = 500  # claims listed in a source's detail; the rest are counted
 
@@ -181,9 +181,9 @@ class SourceDetail(QWidget):
             item = QTreeWidgetItem([label("stance", stance), headline + trashed, label("status", status), quote_text])
             item.setData(0, Qt.ItemDataRole.UserRole, claim_id)
             item.setForeground(0, QColor(colour("stance", stance)))
-            item.setToolTip(1, headline)
+            item.setToolTip(1, plain_tooltip(headline))
             if quote:
-                item.setToolTip(3, quote[:2000])
+                item.setToolTip(3, plain_tooltip(quote[:2000]))
             items.append(item)
         self.claims.addTopLevelItems(items)
         if items:
