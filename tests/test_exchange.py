@@ -238,6 +238,16 @@ def test_package_withholds_confidential_sources_by_default(sample, tmp_path):
         healthy()
         titles = sorted(s.title for s in Source.select())
     assert package.WITHHELD_TITLE in titles and "Interview notes" not in titles
+    # later the colleague receives the source itself: the stub gives way to it
+    full = tmp_path / "full.zip"
+    package.export_package(full, ClaimFilter(), include_confidential=True)
+    secret_uuid = Source.get_by_id(sample["secret"]).uuid
+    with bound(tmp_path / "laptop.db"):
+        result = import_file(full)
+        assert result.sources_updated >= 1
+        real = Source.get(Source.uuid == secret_uuid)
+        assert (real.title, real.url) == ("Interview notes", "https://private.example/notes")
+        healthy()
 
 
 # -- ClaimReview ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from desktop.errors import ClaimlogError
 from desktop.exchange import importer
 from desktop.exchange.claims_csv import URN_PREFIX
 from desktop.exchange.csvcodec import Cancelled
+from desktop.exchange.package import WITHHELD_TITLE
 from desktop.models import Claim, ClaimIndex, database, new_uuid
 from desktop.services.claims import headline_for
 from desktop.services.common import current_actor, utcnow, write
@@ -175,7 +176,8 @@ def _package_sources(incoming, now, result: ImportResult) -> tuple[dict[str, int
             result.sources_added += 1
         else:
             sid, local_url, local_updated, local_title = local
-            if updated > local_updated:
+            placeholder = local_title in (PLACEHOLDER_TITLE, WITHHELD_TITLE) and v["title"] != local_title
+            if updated > local_updated or placeholder:  # a stand-in always gives way to the real source
                 values = {f: v[f] for f in SOURCE_FIELDS}
                 if values["url"] != local_url and values["url"] in local_by_url:
                     values["url"] = local_url  # the address belongs to another source here: keep ours
