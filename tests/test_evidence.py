@@ -307,3 +307,17 @@ def test_a_preset_source_is_kept_until_the_person_searches(window, qtbot, make_c
     assert "Newer source" in dialog.chosen.text()
     dialog.save()
     assert Evidence.get(Evidence.claim == claim.id).source.title == "Newer source"
+
+
+def test_a_final_claims_links_cannot_be_changed_from_the_panel(window, qtbot, make_claim, make_source):
+    claim, source = make_claim(), make_source()
+    services.link_evidence(claim.id, source.id, "supports")
+    services.set_verdict(claim.id, "true")
+    for status in ("in_progress", "needs_review", "final"):
+        services.set_status(claim.id, status)
+    select(window, qtbot, claim.id)
+    panel = window.evidence_panel
+    panel.refresh()
+    assert not panel.link_button.isEnabled()
+    assert "Reopen" in panel.link_button.toolTip()
+    assert not panel.items[0].edit_button.isEnabled() and not panel.items[0].remove_button.isEnabled()

@@ -151,6 +151,8 @@ class EvidencePanel(QWidget):
         while self.body.count():
             item = self.body.takeAt(0)
             if item.widget() is not None:
+                # Hidden at once: deleteLater only runs when the event loop gets back control.
+                item.widget().hide()
                 item.widget().deleteLater()
         self.items = []
 
@@ -164,7 +166,13 @@ class EvidencePanel(QWidget):
             self.summary.setText("No claim selected")
             self.link_button.setEnabled(False)
             return
-        self.link_button.setEnabled(writable and claim.deleted_at is None)
+        # A final claim's sources change only after reopening it (the service refuses too).
+        changeable = writable and claim.deleted_at is None and claim.status != "final"
+        self.link_button.setEnabled(changeable)
+        why = ("" if changeable else "Reopen the claim to change its sources." if claim.status == "final"
+               else "Restore the claim from the trash to change its sources." if claim.deleted_at
+               else "The database is open read-only.")
+        self.link_button.setToolTip(why or "Link a source to this claim (Ctrl+L)")
         rows = list(
             Evidence.select(Evidence.id, Evidence.stance, Evidence.quote, Evidence.locator, Evidence.note,
                             Source.id, Source.title, Source.publisher, Source.url, Source.kind)
@@ -191,8 +199,10 @@ class EvidencePanel(QWidget):
             self.body.addWidget(heading)
             for row in members:
                 item = EvidenceItem(self, row)
-                item.edit_button.setEnabled(writable)
-                item.remove_button.setEnabled(writable)
+                for button in (item.edit_button, item.remove_button):
+                    button.setEnabled(changeable)
+                    if why:
+                        button.setToolTip(why)
                 self.body.addWidget(item)
                 self.items.append(item)
         if claim.n_sources > len(rows):
