@@ -364,7 +364,7 @@ def _other_appearances(value: str) -> str:
     urls = []
     for n, line in enumerate(value.splitlines(), start=1):
         if line.strip():
-            urls.append(clean_url(f"line {n}", line.strip()))
+            urls.append(_url(f"line {n}", line.strip()))
     return "\n".join(urls)
 
 
@@ -464,6 +464,7 @@ def _links(rows: _Rows, row: int, cell: str) -> list[tuple[str, str]]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def _normal_url(url: str) -> str:
     if url.lower().startswith(claims_csv.URN_PREFIX):
         return claims_csv.URN_PREFIX + _uuid(url[len(claims_csv.URN_PREFIX):])

@@ -283,8 +283,17 @@ class ImportWizard(QDialog):
 
 
 def check_file(path, progress=None) -> importer.Plan:
-    """The dry run (worker thread): read, validate, plan; writes nothing."""
-    return importer.check(path, progress)
+    """The dry run (worker thread): read, validate, plan; writes nothing. Cancel is honoured between steps."""
+    def step(done: int) -> None:
+        if progress is not None and progress(done, 3) is False:
+            raise Cancelled()
+
+    step(0)
+    incoming = importer.read_file(path)
+    step(1)
+    plan = importer.plan(incoming)
+    step(3)
+    return plan
 
 
 def import_incoming(incoming, who, progress=None):
