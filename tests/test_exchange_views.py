@@ -204,3 +204,33 @@ def test_install_adds_file_menu_actions(qtbot, database):
     texts = [a.text() for a in window.menus["file"].actions()]
     assert "&Import\u2026" in texts and "&Export\u2026" in texts
     assert window.import_action in window.edit_actions
+
+
+def test_cancelled_check_shows_nothing(qtbot, three, tmp_path, monkeypatch):
+    out = tmp_path / "p.csv"
+    claims_csv.export_claims_csv(out, search.ClaimFilter())
+    monkeypatch.setattr(worker, "SYNCHRONOUS", True)
+    monkeypatch.setattr(worker.Task, "report", lambda self, done, total: False)
+    window = FakeWindow()
+    qtbot.addWidget(window)
+    wizard = import_wizard.ImportWizard(window)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.path_edit.setText(str(out))
+    wizard.check_button.click()
+    qtbot.waitUntil(lambda: "cancelled" in wizard.message.text())
+    assert wizard.pages.currentIndex() == 0 and wizard.plan is None
+
+
+def test_browse_picks_and_checks(qtbot, three, tmp_path, monkeypatch):
+    out = tmp_path / "p.csv"
+    claims_csv.export_claims_csv(out, search.ClaimFilter())
+    monkeypatch.setattr(import_wizard, "choose_file", lambda parent, start: str(out))
+    window = FakeWindow()
+    qtbot.addWidget(window)
+    wizard = import_wizard.ImportWizard(window)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.browse()
+    qtbot.waitUntil(lambda: wizard.pages.currentIndex() == 1, timeout=20000)
+    assert "3 unchanged" in wizard.summary.text()
