@@ -29,7 +29,7 @@ import zipfile
 from desktop import __version__, search
 from desktop.exchange import claims_csv
 from desktop.exchange.csvcodec import EMPTY_TEXT, atomic_output, write_rows
-from desktop.models import Claim, Evidence, History, Source, database, utcnow
+from desktop.models import Claim, database, utcnow
 
 FORMAT_NAME = "claimlog-package"
 FORMAT_VERSION = 1
