@@ -324,3 +324,22 @@ def test_tooltips_show_markup_as_typed(database):
     tip = model.index(0, COLUMN["title"]).data(Qt.ItemDataRole.ToolTipRole)
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; a very long" in tip and tip.startswith("<p")
     assert plain_tooltip("") is None
+
+
+@pytest.mark.parametrize("url, service", [
+    ("https://web.archive.org/web/2024/https://example.org/", "wayback"),
+    ("https://web.archive.org:443/web/2024/https://example.org/", "wayback"),
+    ("https://someone@archive.ph/AbCd", "archive_today"),
+    ("https://ARCHIVE.TODAY/xyz", "archive_today"),
+    ("https://notweb.archive.org/x", "other"),
+    ("https://archive.org/details/x", "other"),
+])
+def test_archive_service_is_guessed_from_the_host_name(url, service):
+    from desktop.services.sources import guess_archive_service
+
+    assert guess_archive_service(url) == service
+
+
+def test_find_source_by_url_takes_nothing_gracefully(database):
+    assert services.find_source_by_url(None) is None
+    assert services.find_source_by_url("") is None

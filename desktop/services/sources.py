@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from peewee import fn
 
@@ -51,8 +52,12 @@ class SourceInput:
 
 
 def guess_archive_service(url: str) -> str:
-    host = url.split("/")[2].lower() if url.count("/") >= 2 else ""
-    if host.endswith("web.archive.org"):
+    # The host name proper: a port ("web.archive.org:443") or user part must not hide it.
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        host = ""
+    if host == "web.archive.org" or host == "wayback.archive.org":
         return "wayback"
     if host.split(".")[0] == "archive" and host.rsplit(".", 1)[-1] in ("today", "ph", "is", "li", "vn", "md", "fo"):
         return "archive_today"
@@ -90,7 +95,7 @@ def validate_source(data: SourceInput) -> dict:
 def find_source_by_url(url: str) -> Source | None:
     """The source whose normalised address equals ``url`` normalised."""
     try:
-        key = normalize_url(url.strip())
+        key = normalize_url((url or "").strip())
     except ValueError:
         return None
     return Source.get_or_none(Source.url == key)
