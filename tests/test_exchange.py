@@ -340,7 +340,7 @@ RAW_REJECTED = {
                           "malformed quoting"),
     "unterminated quote": (b'uuid,text,status\r\n,ok,unstarted\r\n,"never closed,unstarted\r\n',
                            "row 3, column text", "malformed quoting"),
-    "undecodable bytes": (b"uuid,text\r\n,caf\xe9 au lait\r\n,ok\r\n", "byte offset 15", "not valid UTF-8"),
+    "undecodable bytes": (b"uuid,text\r\n,caf\xe9 au lait\r\n,ok\r\n", "byte offset 15 (line 2)", "not valid UTF-8"),
     "stray cells": (b"uuid,text\r\n,one,two\r\n", "row 2", "has 3 cells"),
     "empty file": (b"", "bad.csv", "no header row"),
 }

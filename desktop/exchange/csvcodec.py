@@ -186,7 +186,11 @@ def decode(data: bytes, file: str = "file") -> tuple[str, list[Problem]]:
             decoder.reset()
             if len(offsets) >= 20:
                 break
-    listed = ", ".join(f"{o:,}" for o in offsets)
+    if encoding == "utf-8":  # the line helps find it in a text editor (a quoted cell may span lines)
+        lines = [data.count(b"\n", 0, o) + 1 for o in offsets]
+        listed = ", ".join(f"{o:,} (line {n:,})" for o, n in zip(offsets, lines))
+    else:
+        listed = ", ".join(f"{o:,}" for o in offsets)
     name = "UTF-8" if encoding == "utf-8" else "UTF-16"
     problems.append(Problem(
         file, None, "",
