@@ -4,11 +4,11 @@ Everything follows a ``search.ClaimFilter`` through ``search.filter_conditions``
 (the same rules as the claims table). At a million claims the default view
 stays well under 200 ms thanks to the covering indexes of migration 0003:
 - counts by status and verdict: one GROUP BY over (deleted_at, status, verdict);
-- claims logged / finalised per week: days counted in SQL over
-  (deleted_at, created_at) and (deleted_at, finalised_at), folded into
-  Monday-based weeks here (cheaper than calling date() per row);
-- claimants with the most False or Misleading verdicts: over
-  (deleted_at, verdict, claimant_id);
+- claims logged / finalised per week: one range count per week over
+  (deleted_at, created_at) and (deleted_at, finalised_at); with a filter,
+  days counted in SQL and folded into Monday-based weeks here;
+- claimants with the most False or Misleading verdicts: grouped in the order
+  of (deleted_at, verdict, claimant_id), ranked here;
 - sources cited most: ``source.n_claims`` (kept by the services) for the
   unfiltered view, otherwise counted from the filtered claims' evidence.
 """
@@ -79,23 +79,29 @@ def compute(flt: search.ClaimFilter | None = None, *, weeks: int = 26, top: int 
     out.timings_ms["status_verdict"] = (clock() - t0) * 1000
 
     t0 = clock()
-    out.weeks = _weeks(conditions, weeks)
+    out.weeks = _weeks(conditions, weeks, by_ranges=_is_unfiltered(flt))
     out.timings_ms["weeks"] = (clock() - t0) * 1000
 
     t0 = clock()
-    flagged = fn.COUNT(SQL("*"))
-    query = _where(
-        Claim.select(
-            Claim.claimant,
-            fn.SUM(Claim.verdict == "false"),
-            fn.SUM(Claim.verdict == "misleading"),
-            flagged.alias("n"),
-        ),
-        conditions + [Claim.verdict.in_(FLAGGED_VERDICTS), Claim.claimant.is_null(False)],
-    )
-    rows = list(query.group_by(Claim.claimant).order_by(SQL("n").desc(), Claim.claimant).limit(top).tuples())
-    names = dict(Claimant.select(Claimant.id, Claimant.name).where(Claimant.id.in_([r[0] for r in rows])).tuples())
-    out.top_claimants = [(names.get(cid, "?"), int(f or 0), int(m or 0)) for cid, f, m, _ in rows]
+    per_claimant: dict[int, list[int]] = {}
+    flagged = conditions + [Claim.verdict.in_(FLAGGED_VERDICTS)]
+    if _is_unfiltered(flt):
+        # Grouped in the order of the (deleted_at, verdict, claimant_id)
+        # index: read from the index alone, no temporary B-tree.
+        query = _where(Claim.select(Claim.verdict, Claim.claimant, fn.COUNT(SQL("*"))), flagged)
+        for verdict, cid, n in query.group_by(Claim.verdict, Claim.claimant).tuples():
+            per_claimant.setdefault(cid, [0, 0])[FLAGGED_VERDICTS.index(verdict)] += n
+    else:
+        # With a filter, this shape lets SQLite start from the filter's index.
+        query = _where(Claim.select(Claim.claimant, fn.SUM(Claim.verdict == "false"),
+                                    fn.SUM(Claim.verdict == "misleading")), flagged)
+        for cid, f, m in query.group_by(Claim.claimant).tuples():
+            per_claimant[cid] = [int(f or 0), int(m or 0)]
+    per_claimant.pop(None, None)  # claims without a claimant
+    ranked = sorted(per_claimant.items(), key=lambda item: (-sum(item[1]), item[0]))[:top]
+    ids = [cid for cid, _ in ranked]
+    names = dict(Claimant.select(Claimant.id, Claimant.name).where(Claimant.id.in_(ids)).tuples())
+    out.top_claimants = [(names.get(cid, "?"), f, m) for cid, (f, m) in ranked]
     out.timings_ms["claimants"] = (clock() - t0) * 1000
 
     t0 = clock()
@@ -104,7 +110,7 @@ def compute(flt: search.ClaimFilter | None = None, *, weeks: int = 26, top: int 
     return out
 
 
-def _weeks(conditions, n_weeks: int) -> list[tuple[str, int, int]]:
+def _weeks(conditions, n_weeks: int, by_ranges: bool = False) -> list[tuple[str, int, int]]:
     """The last ``n_weeks`` weeks up to the latest activity in the filtered claims."""
     latest_created = _where(Claim.select(fn.MAX(Claim.created_at)), conditions).scalar()
     latest_final = _where(Claim.select(fn.MAX(Claim.finalised_at)), conditions).scalar()
@@ -117,13 +123,29 @@ def _weeks(conditions, n_weeks: int) -> list[tuple[str, int, int]]:
         return []
     start = end - timedelta(weeks=n_weeks - 1)
     since = start.isoformat()
-    logged = _per_week(Claim.created_at, conditions, since)
-    finalised = _per_week(Claim.finalised_at, conditions, since)
+    starts = [(start + timedelta(weeks=i)).isoformat() for i in range(n_weeks + 1)]
+    if by_ranges:
+        # One range count per week: SQLite counts index entries without
+        # decoding each timestamp (about 6x faster than grouping by day).
+        logged = _range_counts(Claim.created_at, conditions, starts)
+        finalised = _range_counts(Claim.finalised_at, conditions, starts)
+    else:
+        # With a filter every query pays for it once: group by day instead.
+        logged = _per_week(Claim.created_at, conditions, since)
+        finalised = _per_week(Claim.finalised_at, conditions, since)
     out = []
     for i in range(n_weeks):
         week = (start + timedelta(weeks=i)).isoformat()
         out.append((week, logged.get(week, 0), finalised.get(week, 0)))
     return out
+
+
+def _range_counts(column, conditions, starts: list[str]) -> dict[str, int]:
+    counts = {}
+    for low, high in zip(starts, starts[1:]):
+        query = _where(Claim.select(fn.COUNT(SQL("*"))), conditions + [column >= low, column < high])
+        counts[low] = query.scalar() or 0
+    return counts
 
 
 def _per_week(column, conditions, since: str) -> dict[str, int]:
