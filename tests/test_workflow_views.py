@@ -235,3 +235,29 @@ def test_read_only_window_changes_nothing(control, window, make_claim):
     assert not any(b.isEnabled() for b in control.move_buttons.values())
     assert not control.move_to("in_progress")
     assert db_status(cid) == "unstarted"
+
+
+def test_switching_claims_leaves_no_stale_cards_or_buttons(window, control, qtbot, make_claim):
+    first, second = make_claim("First").id, make_claim("Second").id
+    services.set_status(first, "in_progress")
+    panel = history_panel.HistoryPanel(window)
+    qtbot.addWidget(panel)
+    panel.show()
+
+    def visible_cards():
+        return [w for w in panel.findChildren(history_panel.HistoryEntry) if w.isVisible()]
+
+    panel.set_claim(first)
+    control.set_claim(first)
+    qtbot.waitUntil(lambda: len(visible_cards()) == 2)
+    panel.set_claim(second)
+    control.set_claim(second)
+    # Before the event loop runs (and deletes the old cards), none of them may still paint.
+    assert [c for c in visible_cards() if c.row.claim_id == first] == []
+
+    qtbot.waitUntil(lambda: len(visible_cards()) >= 1)  # layouts show new children from the event loop
+    assert [c.row.claim_id for c in visible_cards()] == [second]
+    visible_buttons = [b for b in control.findChildren(status_control.QPushButton)
+                       if b.isVisible() and b not in (control.save_button, control.revert_button,
+                                                         control.go_verdict, control.go_source)]
+    assert len(visible_buttons) == len(workflow.allowed_transitions("unstarted"))

@@ -156,6 +156,7 @@ class HistoryPanel(QWidget):
     def reload(self) -> None:
         for entry in self.entries:
             self._layout.removeWidget(entry)
+            entry.hide()  # deleteLater waits for the event loop; never paint a stale card meanwhile
             entry.deleteLater()
         self.entries = []
         rows, total = [], 0

@@ -258,6 +258,7 @@ class StatusControl(QWidget):
     def _clear_moves(self) -> None:
         for button in self.move_buttons.values():
             self.moves.removeWidget(button)
+            button.hide()
             button.deleteLater()
         self.move_buttons = {}
 
