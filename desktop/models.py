@@ -113,6 +113,16 @@ class Claim(BaseModel):
         )
 
 
+# Live-claim sort indexes (migration 0004): one per sortable column, holding
+# only rows with deleted_at IS NULL; the claims table reads them with INDEXED BY.
+LIVE_SORT_COLUMNS = ("headline", "claimant_name", "claimed_on", "status", "verdict", "n_sources", "tags_text",
+                     "priority", "created_at", "updated_at")
+for _column in LIVE_SORT_COLUMNS:
+    Claim.add_index(Claim.index(getattr(Claim, _column), name=f"claim_live_{_column}",
+                                where=Claim.deleted_at.is_null()))
+del _column
+
+
 class ClaimTag(BaseModel):
     claim = ForeignKeyField(Claim, on_delete="CASCADE", backref="claim_tags", index=False)
     tag = ForeignKeyField(Tag, on_delete="CASCADE", backref="claim_tags", index=False)

@@ -214,14 +214,17 @@ class ClaimsPage(QWidget):
 
     def _update_total(self) -> None:
         self._total_trash = self.model.filter.trash
-        self._total = search.count_claims(search.ClaimFilter(trash=self._total_trash))
-        self._any_claim = Claim.select(Claim.id).limit(1).exists()
+        self._total = self._count_total(self._total_trash)
+        self._any_claim = bool(self.model.live_total) or Claim.select(Claim.id).limit(1).exists()
 
     def _update_count(self) -> None:
         if self.model.filter.trash != getattr(self, "_total_trash", None):
             self._total_trash = self.model.filter.trash
-            self._total = search.count_claims(search.ClaimFilter(trash=self.model.filter.trash))
+            self._total = self._count_total(self._total_trash)
         self.count_changed.emit(self.model.rowCount(), self._total)
+
+    def _count_total(self, trash: bool) -> int:
+        return search.count_claims(search.ClaimFilter(trash=True)) if trash else self.model.live_total
 
     def count_text(self) -> str:
         shown, total = self.model.rowCount(), self._total

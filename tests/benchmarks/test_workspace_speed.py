@@ -1,0 +1,239 @@
+"""Claims workspace speed on the big demo database, against floors measured in the same run.
+
+Run: ``python -m pytest -m benchmark -s tests/benchmarks/test_workspace_speed.py``
+(``CLAIMLOG_WORKSPACE_DB=/path/to.db`` uses an existing database instead of
+the shared one from conftest). Figures are printed; nothing asserts on time.
+
+- start to first painted page, whole process (median of several runs), and its
+  peak memory, against a bare QTableView over Qt's QSqlQueryModel on the same
+  table (``SELECT ... FROM claim ORDER BY id DESC``);
+- search as you type, sort by every column, every filter: time from the
+  change to the first page painted (``viewport().repaint()`` is synchronous);
+- scrolling from the top to the bottom: resident memory along the way.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.benchmark
+
+RUNS = int(os.environ.get("CLAIMLOG_BENCH_RUNS", "5"))
+
+FLOOR_SCRIPT = textwrap.dedent("""
+    import resource, sys, time
+    from PySide6.QtCore import QTimer
+    from PySide6.QtSql import QSqlDatabase, QSqlQueryModel
+    from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+    app = QApplication([])
+    db = QSqlDatabase.addDatabase("QSQLITE")
+    db.setDatabaseName(sys.argv[1])
+    db.open()
+    model = QSqlQueryModel()
+    model.setQuery("SELECT id, headline, claimant_name, claimed_on, status, verdict, n_supports, n_refutes, "
+                   "tags_text, updated_at FROM claim ORDER BY id DESC", db)
+    win = QMainWindow(); view = QTableView(); view.setModel(model); win.setCentralWidget(view)
+    win.resize(1280, 800); win.show()
+    def done():
+        view.viewport().repaint()
+        print("RSS", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        app.quit()
+    QTimer.singleShot(0, done)
+    app.exec()
+""")
+
+APP_SCRIPT = textwrap.dedent("""
+    import resource, sys
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from desktop import db as dbmod
+    from desktop.views import main_window
+    if sys.argv[2] == "bare":
+        main_window.FEATURES[:] = []
+    main_window.MainWindow.remember_layout = False
+    database = dbmod.open_database(sys.argv[1])
+    win = main_window.MainWindow(database)
+    win.resize(1280, 800); win.show()
+    def done():
+        print("RSS", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        app.quit()
+    win.when_ready(done)
+    app.exec()
+    dbmod.close_database(database)
+""")
+
+
+@pytest.fixture(scope="module")
+def workspace_db(request) -> Path:
+    given = os.environ.get("CLAIMLOG_WORKSPACE_DB")
+    if given:
+        return Path(given)
+    return request.getfixturevalue("big_db")
+
+
+def _whole_process(script: str, *args) -> tuple[float, float]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True,
+                            env=env, timeout=300)
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr[-2000:]
+    rss_kib = int(next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("RSS")))
+    return elapsed, rss_kib / 1024
+
+
+def _median_runs(script, *args):
+    runs = [_whole_process(script, *args) for _ in range(RUNS)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def test_start_to_first_page_against_qsqlquerymodel(workspace_db):
+    _whole_process(APP_SCRIPT, workspace_db, "bare")  # warm the page cache once
+    floor_t, floor_m = _median_runs(FLOOR_SCRIPT, workspace_db)
+    bare_t, bare_m = _median_runs(APP_SCRIPT, workspace_db, "bare")
+    full_t, full_m = _median_runs(APP_SCRIPT, workspace_db, "full")
+    print(f"\nstart to first painted page, whole process, median of {RUNS} ({workspace_db.name}):")
+    print(f"  floor QTableView + QSqlQueryModel : {floor_t:6.3f} s  {floor_m:6.1f} MiB")
+    print(f"  claims workspace only             : {bare_t:6.3f} s  {bare_m:6.1f} MiB"
+          f"  ratio {bare_t / floor_t:4.2f}x time, {bare_m / floor_m:4.2f}x memory")
+    print(f"  whole window with every feature   : {full_t:6.3f} s  {full_m:6.1f} MiB"
+          f"  ratio {full_t / floor_t:4.2f}x time, {full_m / floor_m:4.2f}x memory")
+
+
+@pytest.fixture(scope="module")
+def window(workspace_db):
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import db as dbmod
+    from desktop.views import main_window
+
+    app = QApplication.instance() or QApplication([])
+    saved = list(main_window.FEATURES)
+    main_window.FEATURES[:] = []
+    main_window.MainWindow.remember_layout = False
+    database = dbmod.open_database(workspace_db)
+    win = main_window.MainWindow(database)
+    win.resize(1280, 800)
+    win.show()
+    app.processEvents()
+    yield win
+    win.close()
+    main_window.FEATURES[:] = saved
+    main_window.MainWindow.remember_layout = True
+    dbmod.close_database(database)
+
+
+def _to_first_page(win, change) -> float:
+    started = time.perf_counter()
+    change()
+    win.claims_view.viewport().repaint()
+    return (time.perf_counter() - started) * 1000
+
+
+def _median_ms(win, change, reset, runs=3) -> float:
+    times = []
+    for _ in range(runs):
+        reset()
+        times.append(_to_first_page(win, change))
+    return statistics.median(times)
+
+
+def test_search_as_you_type(window):
+    from desktop import search
+
+    page = window.claims_page
+    clear = lambda: page.set_filter(search.ClaimFilter())  # noqa: E731
+    print("\nsearch as you type, change to first painted page (target < 50 ms):")
+    for word in ("airstrike", "ceasefire", "Lashio", "prisoners released"):
+        for n in range(1, len(word) + 1):
+            typed = word[:n]
+            if n > 1 and typed[-1] == " ":
+                continue
+            ms = _median_ms(window, lambda t=typed: page.set_filter(search.ClaimFilter(text=t)), clear)
+            print(f"  {typed!r:24} {ms:8.1f} ms  {window.claims_model.rowCount():>9,} rows  "
+                  f"{window.claims_model.plans[-1]}")
+    clear()
+
+
+def test_sort_by_every_column(window):
+    from PySide6.QtCore import Qt
+
+    from desktop.views.claims_model import COLUMNS
+
+    model = window.claims_model
+    print("\nsort, click to first painted page (target < 150 ms):")
+    for column, (_key, title, _sort) in enumerate(COLUMNS):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            def reset():
+                model.sort(len(COLUMNS) - 1 if column != len(COLUMNS) - 1 else 0, Qt.SortOrder.AscendingOrder)
+
+            ms = _median_ms(window, lambda c=column, o=order: model.sort(c, o), reset)
+            print(f"  {title:14} {order.name:16} {ms:8.1f} ms  {model.plans[-1]}")
+    model.sort(len(COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
+
+
+def test_every_filter(window):
+    from desktop import search
+    from desktop.models import Claimant, Tag
+
+    page = window.claims_page
+    busiest_tag = Tag.select().first()
+    some_claimant = Claimant.select().first()
+    filters = {
+        "status final": search.ClaimFilter(statuses=frozenset({"final"})),
+        "status reopened": search.ClaimFilter(statuses=frozenset({"reopened"})),
+        "verdict false": search.ClaimFilter(verdicts=frozenset({"false"})),
+        "no verdict": search.ClaimFilter(verdicts=frozenset({""})),
+        f"tag {busiest_tag.name}": search.ClaimFilter(tag_ids=frozenset({busiest_tag.id})),
+        "claimant": search.ClaimFilter(claimant_ids=frozenset({some_claimant.id})),
+        "claimed 2025-01..2025-03": search.ClaimFilter(date_from="2025-01", date_to="2025-03"),
+        "no sources yet": search.ClaimFilter(no_sources=True),
+        "trash": search.ClaimFilter(trash=True),
+        "final + no sources + search 'town'": search.ClaimFilter(
+            statuses=frozenset({"final"}), text="town", no_sources=False),
+    }
+    clear = lambda: page.set_filter(search.ClaimFilter())  # noqa: E731
+    print("\nfilters, change to first painted page (target < 100 ms):")
+    for name, flt in filters.items():
+        ms = _median_ms(window, lambda f=flt: page.set_filter(f), clear)
+        print(f"  {name:36} {ms:8.1f} ms  {window.claims_model.rowCount():>9,} rows  "
+              f"{window.claims_model.plans[-1]}")
+    clear()
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def test_memory_flat_while_scrolling(window):
+    from desktop import search
+
+    window.claims_page.set_filter(search.ClaimFilter())
+    bar = window.claims_view.verticalScrollBar()
+    model = window.claims_model
+    steps = 400
+    samples = []
+    started = time.perf_counter()
+    worst = 0.0
+    for step in range(steps + 1):
+        t = time.perf_counter()
+        bar.setValue(bar.maximum() * step // steps)
+        window.claims_view.viewport().repaint()
+        worst = max(worst, time.perf_counter() - t)
+        if step % (steps // 8) == 0:
+            samples.append((step, _rss_mib(), model.cached_rows()))
+    total = time.perf_counter() - started
+    print(f"\nscrolling top to bottom of {model.rowCount():,} rows in {steps} jumps "
+          f"({total:.1f} s, slowest jump {worst * 1000:.0f} ms):")
+    for step, rss, cached in samples:
+        print(f"  {100 * step // steps:3d}%  RSS {rss:7.1f} MiB  rows cached {cached:,}")
+    print(f"  RSS growth top->bottom: {samples[-1][1] - samples[0][1]:+.1f} MiB")
