@@ -613,3 +613,26 @@ def test_export_helper_dispatch(sample, tmp_path):
     assert export("csv", tmp_path / "a.csv", ClaimFilter()).claims == 3
     assert export("package", tmp_path / "a.zip", ClaimFilter()).claims == 3
     assert export("claimreview", tmp_path / "a.json", ClaimFilter(), author="D").claims == 0
+
+
+def test_package_table_problems_are_found(sample, tmp_path):
+    out = tmp_path / "p.zip"
+    package.export_package(out, ClaimFilter(), include_confidential=True)
+    with zipfile.ZipFile(out) as zf:
+        members = {m: zf.read(m) for m in zf.namelist()}
+    ev = csvcodec.read_table(members["evidence.csv"].decode("utf-8-sig"), "evidence.csv", [])
+    hist = csvcodec.read_table(members["history.csv"].decode("utf-8-sig"), "history.csv", [])
+    evidence_rows = [list(r) for _, r in ev.rows]
+    evidence_rows.append(list(evidence_rows[0]))  # the same link twice
+    evidence_rows[1][ev.header.index("stance")] = "agrees"
+    history_rows = [list(r) for _, r in hist.rows]
+    history_rows[0][hist.header.index("at")] = "2024-02-30T10:00:00.000000Z"
+    history_rows[1][hist.header.index("is_correction")] = "maybe"
+    members["evidence.csv"] = csvcodec.encode_rows(ev.header, evidence_rows)
+    members["history.csv"] = csvcodec.encode_rows(hist.header, history_rows)
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    found = {(p.file, p.row, p.column) for p in importer.read_file(out).problems}
+    assert found == {("evidence.csv", 3, "stance"), ("evidence.csv", len(evidence_rows) + 1, "locator"),
+                     ("history.csv", 2, "at"), ("history.csv", 3, "is_correction")}

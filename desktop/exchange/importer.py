@@ -45,6 +45,7 @@ from desktop.exchange.csvcodec import (
     cell_value,
     decode,
     read_table,
+    unneutralise,
 )
 from desktop.models import Claim, Evidence, Source
 from desktop.services.common import (
@@ -57,7 +58,9 @@ from desktop.services.common import (
 )
 from desktop.urls import normalize_url
 from desktop.workflow import (
+    CREDIBILITY,
     DECISIVE_STANCES,
+    SOURCE_KINDS,
     GATED_STATUSES,
     PRIORITIES,
     STANCES,
@@ -254,6 +257,7 @@ class _Rows:
         if unknown:
             incoming.notes.append(f"{self.file}: ignored the column(s) {', '.join(unknown)}.")
         self.index = [(name, header.index(name)) for name in known if name in header]
+        self._known = list(known)
 
     def problem(self, row, column, message) -> None:
         self.incoming.problems.append(Problem(self.file, row, column, message))
@@ -266,6 +270,25 @@ class _Rows:
                                       "(a stray comma or quote?).")
                 continue
             yield row, {name: (cells[i] if i < len(cells) else "") for name, i in self.index}
+
+    def raw(self):
+        """(row, cells padded so that ``self.at[name]`` indexes any known column, "" when absent)."""
+        width = len(self.table.header)
+        for row, cells in self.table.rows:
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                self.problem(row, "", f"has {len(cells)} cells but the header has {width} columns "
+                                      "(a stray comma or quote?).")
+                continue
+            yield row, (cells + [""] * (width + 1 - len(cells))) if len(cells) <= width else cells[:width] + [""]
+
+    @property
+    def at(self) -> dict[str, int]:
+        width = len(self.table.header)
+        found = dict(self.index)
+        return {name: found.get(name, width) for name in self._known}
+
+    def as_dict(self, cells: list[str]) -> dict[str, str]:
+        return {name: cells[i] for name, i in self.index}
 
 
 def _check(rows: _Rows, row: int, column: str, func, *args, **kwargs):
@@ -491,6 +514,35 @@ def _archives(value: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def _fast_source(row: int, raw: list[str], ix: list[int]) -> SourceRow | None:
+    """A source row as Claimlog writes it, checked in one go; None sends it to validate_source."""
+    (source_uuid, url, title, kind, credibility, publisher, published_on, accessed_on, language, notes,
+     confidential, archives, created, updated, deleted) = (raw[i] for i in ix)
+    title, publisher, language, notes = (unneutralise(v) for v in (title, publisher, language, notes))
+    if not (_CANONICAL_UUID.match(source_uuid) and title and kind in SOURCE_KINDS and credibility in CREDIBILITY
+            and confidential in ("0", "1") and not archives and (not created or _real_time(created))
+            and (not updated or _real_time(updated)) and (not deleted or _real_time(deleted))):
+        return None
+    # an address normalize_url() leaves as it is: plain host, a path, no query, fragment, port or user
+    if url and not (_PLAIN_URL.match(url) and url.count("/") >= 3 and "?" not in url and "#" not in url):
+        return None
+    if not (_plain_line(title, 1000) and _plain_line(publisher, LIMITS["line"]) and _plain_line(language, 35)
+            and _plain_text(notes, LIMITS["long"])):
+        return None
+    try:
+        published_on = _partial_date("published_on", published_on) if published_on else ""
+        accessed_on = _partial_date("accessed_on", accessed_on) if accessed_on else ""
+    except ValidationError:
+        return None
+    values = {
+        "title": title, "kind": kind, "publisher": publisher, "published_on": published_on,
+        "accessed_on": accessed_on, "language": language, "credibility": credibility, "notes": notes,
+        "confidential": confidential == "1", "url": url or None,
+        "created_at": created or None, "updated_at": updated or None, "deleted_at": deleted or None,
+    }
+    return SourceRow(row, source_uuid, values, [])
+
+
 def _read_sources(table: Table, incoming: Incoming) -> None:
     from desktop.services.sources import SourceInput, validate_source
 
@@ -499,7 +551,17 @@ def _read_sources(table: Table, incoming: Incoming) -> None:
         return
     seen: dict[str, int] = {}
     seen_url: dict[str, int] = {}
-    for row, cells in rows:
+    ix = [rows.at[name] for name in package.SOURCE_COLUMNS]
+    for row, raw in rows.raw():
+        fast = _fast_source(row, raw, ix)
+        if fast is not None and fast.uuid not in seen and (not fast.values["url"]
+                                                           or fast.values["url"] not in seen_url):
+            seen[fast.uuid] = row
+            if fast.values["url"]:
+                seen_url[fast.values["url"]] = row
+            incoming.sources.append(fast)
+            continue
+        cells = rows.as_dict(raw)
         before = len(incoming.problems)
         source_uuid = _check(rows, row, "uuid", _uuid, cell_value(cells.get("uuid", "")))
         if source_uuid in seen:
@@ -539,12 +601,62 @@ def _read_sources(table: Table, incoming: Incoming) -> None:
             return
 
 
+def _plain_line(value: str, limit: int) -> bool:
+    """True when clean_line would return ``value`` unchanged (empty included)."""
+    return not value or (len(value) <= limit and not _BAD_LINE.search(value)
+                         and not value[0].isspace() and not value[-1].isspace())
+
+
+def _plain_text(value: str, limit: int) -> bool:
+    return not value or (len(value) <= limit and not _BAD_TEXT.search(value)
+                         and not value[0].isspace() and not value[-1].isspace())
+
+
+def _real_time(value: str) -> bool:
+    if not _CANONICAL_TIME.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value[:-1])
+    except ValueError:
+        return False
+    return True
+
+
+def _fast_evidence(row: int, raw: list[str], ix: list[int]) -> EvidenceRow | None:
+    """The row as Claimlog writes it, checked in one go; None sends it to the careful per-cell path."""
+    claim_uuid, source_uuid, stance, quote, locator, note, created = (raw[i] for i in ix)
+    quote, locator, note = unneutralise(quote), unneutralise(locator), unneutralise(note)
+    if (_CANONICAL_UUID.match(claim_uuid) and _CANONICAL_UUID.match(source_uuid) and stance in STANCES
+            and (not created or _real_time(created)) and _plain_text(quote, LIMITS["long"])
+            and _plain_line(locator, LIMITS["line"]) and _plain_text(note, LIMITS["long"])):
+        return EvidenceRow(row, claim_uuid, source_uuid, stance, quote, locator, note, created or None)
+    return None
+
+
+def _fast_history(row: int, raw: list[str], ix: list[int]) -> HistoryRow | None:
+    claim_uuid, name, old, new, who, at, reason, flag = (raw[i] for i in ix)
+    name, who, reason = unneutralise(name), unneutralise(who), unneutralise(reason)
+    old, new = cell_value(old, nullable=True), cell_value(new, nullable=True)
+    if (_CANONICAL_UUID.match(claim_uuid) and name and _plain_line(name, LIMITS["line"]) and _real_time(at)
+            and flag in ("", "0", "1") and _plain_line(who, LIMITS["line"]) and _plain_text(reason, LIMITS["long"])
+            and (old is None or _plain_text(old, LIMITS["long"])) and (new is None or _plain_text(new, LIMITS["long"]))):
+        return HistoryRow(row, claim_uuid, name, old, new, who, at, reason, flag == "1")
+    return None
+
+
 def _read_evidence(table: Table, incoming: Incoming) -> None:
     rows = _Rows(table, incoming, package.EVIDENCE_COLUMNS, ("claim_uuid", "source_uuid", "stance"))
     if not rows.ok:
         return
     seen: dict[tuple, int] = {}
-    for row, cells in rows:
+    ix = [rows.at[name] for name in package.EVIDENCE_COLUMNS]
+    for row, raw in rows.raw():
+        fast = _fast_evidence(row, raw, ix)
+        if fast is not None and (fast.claim_uuid, fast.source_uuid, fast.locator) not in seen:
+            seen[(fast.claim_uuid, fast.source_uuid, fast.locator)] = row
+            incoming.evidence.append(fast)
+            continue
+        cells = rows.as_dict(raw)
         before = len(incoming.problems)
         claim_uuid = _check(rows, row, "claim_uuid", _uuid, cell_value(cells["claim_uuid"]))
         source_uuid = _check(rows, row, "source_uuid", _uuid, cell_value(cells["source_uuid"]))
@@ -569,7 +681,13 @@ def _read_history(table: Table, incoming: Incoming) -> None:
     rows = _Rows(table, incoming, package.HISTORY_COLUMNS, ("claim_uuid", "field", "at"))
     if not rows.ok:
         return
-    for row, cells in rows:
+    ix = [rows.at[name] for name in package.HISTORY_COLUMNS]
+    for row, raw in rows.raw():
+        fast = _fast_history(row, raw, ix)
+        if fast is not None:
+            incoming.history.append(fast)
+            continue
+        cells = rows.as_dict(raw)
         before = len(incoming.problems)
         claim_uuid = _check(rows, row, "claim_uuid", _uuid, cell_value(cells["claim_uuid"]))
         name = _check(rows, row, "field", _line, "field", cell_value(cells["field"]), required=True)
