@@ -5,7 +5,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
 
 from desktop import dashboard_data, search, services
-from desktop.models import Claim, database as proxy
+from desktop.models import database as proxy
 from desktop.views import dashboard, worker
 from desktop.views.signals import DataSignals
 
