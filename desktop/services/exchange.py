@@ -146,6 +146,8 @@ def _package_sources(incoming, now, result: ImportResult) -> tuple[dict[str, int
     changed_titles: set[int] = set()
     written: set[int] = set()
     archives: list[tuple] = []
+    new_rows: list[tuple] = []
+    new_sources = []
     rows = incoming.sources
     local_by_uuid, local_by_url = {}, {}
     for chunk in _chunks([r.uuid for r in rows]):
@@ -164,16 +166,10 @@ def _package_sources(incoming, now, result: ImportResult) -> tuple[dict[str, int
         created = v["created_at"] or now
         updated = v["updated_at"] or created
         if local is None:
-            cursor = _exec(
-                "INSERT INTO source (uuid, kind, title, publisher, published_on, url, accessed_on, language,"
-                " credibility, notes, confidential, n_claims, created_at, updated_at, deleted_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
-                (row.uuid, *[v[f] for f in SOURCE_FIELDS], created, updated, v["deleted_at"]),
-            )
-            sid = cursor.lastrowid
-            if v["url"]:
-                local_by_url[v["url"]] = (sid, v["url"], updated, v["title"])
+            new_rows.append((row.uuid, *[v[f] for f in SOURCE_FIELDS], created, updated, v["deleted_at"]))
+            new_sources.append(row)
             result.sources_added += 1
+            continue
         else:
             sid, local_url, local_updated, local_title = local
             placeholder = local_title in (PLACEHOLDER_TITLE, WITHHELD_TITLE) and v["title"] != local_title
@@ -193,7 +189,16 @@ def _package_sources(incoming, now, result: ImportResult) -> tuple[dict[str, int
         by_uuid[row.uuid] = sid
         written.add(sid)
         archives.extend((sid, url, service, captured) for url, service, captured in row.archives)
-    for chunk in _chunks(sorted(written)):
+    _many("INSERT INTO source (uuid, kind, title, publisher, published_on, url, accessed_on, language,"
+          " credibility, notes, confidential, n_claims, created_at, updated_at, deleted_at)"
+          " VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)", new_rows)
+    new_ids = _source_uuid_ids(row.uuid for row in new_sources)
+    for row in new_sources:
+        sid = new_ids[row.uuid]
+        by_uuid[row.uuid] = sid
+        written.add(sid)
+        archives.extend((sid, url, service, captured) for url, service, captured in row.archives)
+    for chunk in _chunks(sorted(written - set(new_ids.values()))):
         _exec(f"DELETE FROM archive WHERE source_id IN ({_marks(len(chunk))})", chunk)
     _many("INSERT INTO archive (source_id, url, service, captured_at) VALUES (?,?,?,?)", archives)
     return by_uuid, changed_titles, written
