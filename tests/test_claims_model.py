@@ -176,3 +176,27 @@ def test_any_search_text_is_safe(claims, text):
     assert model.rowCount() >= 0
     if model.rowCount():
         assert model.data(model.index(0, 0)) is not None
+
+
+@pytest.mark.parametrize("share", [0.0, 2.0])  # every filter dense (index walk) / sparse (+deleted_at)
+@pytest.mark.parametrize("flt", [
+    search.ClaimFilter(text="river"),
+    search.ClaimFilter(statuses=frozenset({"unstarted"})),
+    search.ClaimFilter(date_from="2023-03", date_to="2023-08"),
+    search.ClaimFilter(no_sources=True, sort="headline", descending=False),
+    search.ClaimFilter(trash=True),
+], ids=["text", "status", "dates", "no_sources", "trash"])
+def test_steered_plans_return_exactly_the_sql_rows(claims, small_pages, monkeypatch, share, flt):
+    monkeypatch.setattr(claims_model, "DENSE_SHARE", share)
+    monkeypatch.setattr(claims_model, "DENSE_SHARE_MEMBERSHIP", share)
+    services.trash_claims([claims[7]])
+    model = ClaimsTableModel()
+    model.sort(claims_model.COLUMN["headline"] if flt.sort == "headline" else COLUMN["updated_at"],
+               Qt.SortOrder.AscendingOrder if not flt.descending else Qt.SortOrder.DescendingOrder)
+    model.set_filter(flt)
+    assert shown_ids(model) == sql_ids(flt)
+    assert model.rowCount() == search.count_claims(flt)
+    if not flt.trash:
+        expected = "index=claim_live_claimed_on" if flt.date_from else (
+            "plus_live" if share > 1 else "index=claim_live_")
+        assert model.plans[-1].startswith(expected)

@@ -15,6 +15,8 @@ alone, SQLite answers "live claims sorted by X" through the ``deleted_at``
 index, which looks selective (the trash has many distinct timestamps) but
 matches every live row, then sorts a million rows (1.6 s). So the SQL that
 ``search`` builds is steered here, never changed in meaning:
+- a claimed-date range starts from the live ``claimed_on`` index (those
+  dates correlate with every other order, so a walk would not stop early);
 - when the matching claims are dense (at least ``DENSE_SHARE`` of the live
   ones), pages walk the live partial index of the sort column
   (``INDEXED BY claim_live_<column>``, migration 0004) and stop after a page;
@@ -22,7 +24,8 @@ matches every live row, then sorts a million rows (1.6 s). So the SQL that
   NULL`` (same meaning, no index), so SQLite starts from the selective filter
   (claimant, tag, full-text match...) and sorts the few rows found;
 - counts with "no sources" or a date range read the live index of that
-  column; the trash (small) is left to the planner.
+  column; other counts are left to the planner, which answers them from
+  covering indexes (20-90 ms); so is the trash (small).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from desktop.workflow import label
 PAGE_SIZE = 200
 MAX_PAGES = 30
 DENSE_SHARE = 0.01  # a filter matching at least 1% of live claims walks the sort index
+DENSE_SHARE_MEMBERSHIP = 0.0005  # the same for full-text / tag filters (no row reads)
 
 _FROM = 'FROM "claim" AS "t1"'
 _LIVE = '("t1"."deleted_at" IS NULL)'
@@ -257,8 +261,18 @@ class ClaimsTableModel(QAbstractTableModel):
         query = search.claims(flt, *FIELDS).limit(size).offset(offset)
         index = plus_live = None
         if not flt.trash:
-            dense = self._count >= DENSE_SHARE * self._live_total
-            if dense:
+            # Full-text and tag filters are checked from the index entry alone
+            # (rowid membership), so walking the sort index pays off for far
+            # sparser matches than filters that must read the row.
+            membership_only = not (flt.statuses or flt.verdicts or flt.claimant_ids or flt.date_from
+                                   or flt.date_to or flt.no_sources or flt.extra)
+            share = DENSE_SHARE_MEMBERSHIP if membership_only else DENSE_SHARE
+            dense = self._count >= share * self._live_total
+            if flt.date_from or flt.date_to:
+                # Claimed dates correlate with the other orders (old claims
+                # were updated long ago): start from the date range instead.
+                index = "claim_live_claimed_on"
+            elif dense:
                 index = "claim_live_" + search.SORT_KEYS.get(flt.sort, Claim.updated_at).column_name
             else:
                 plus_live = True
@@ -295,15 +309,12 @@ class ClaimsTableModel(QAbstractTableModel):
             return self._live_total
         query = search._where(Claim.select(fn.COUNT(SQL("*"))), flt)
         index = None
-        plus_live = False
         if not flt.trash:
-            if flt.no_sources:
-                index = "claim_live_n_sources"
-            elif flt.date_from or flt.date_to:
+            if flt.date_from or flt.date_to:
                 index = "claim_live_claimed_on"
-            elif flt.claimant_ids or flt.tag_ids or search.fts_query(flt.text):
-                plus_live = True
-        return self._run(query, index, plus_live)[0][0] or 0
+            elif flt.no_sources and not (flt.statuses or flt.verdicts or flt.claimant_ids):
+                index = "claim_live_n_sources"
+        return self._run(query, index)[0][0] or 0
 
     def _query_live_total(self) -> int:
         self.queries += 1
