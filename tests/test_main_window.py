@@ -321,3 +321,14 @@ def test_void_qt_calls_do_not_exhaust_none():
                             env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr[-500:]
     assert "alive" in result.stdout
+
+
+def test_select_all_reads_ids_by_range(qtbot, window, claims, monkeypatch):
+    from desktop.views import claims_page as page_module
+
+    monkeypatch.setattr(page_module, "PAGE_SIZE", 2)  # every span counts as large
+    window.claims_view.selectAll()
+    assert window.selected_claim_ids() == db_ids()
+    window.claims_view.clearSelection()
+    window.claims_view.selectRow(2)
+    assert window.selected_claim_ids() == [db_ids()[2]]

@@ -220,6 +220,13 @@ class ClaimsTableModel(QAbstractTableModel):
         entry = self._row(row)
         return entry[0][F_ID] if entry else None
 
+    def ids_in_rows(self, first: int, last: int) -> list[int]:
+        """Claim ids of rows ``first..last`` (one query; no page is cached)."""
+        if last < first:
+            return []
+        query = search.claims(self._filter, Claim.id).limit(last - first + 1).offset(first)
+        return [row[0] for row in self._run(query, *self._page_plan(self._filter))]
+
     def row_of(self, claim_id: int) -> int | None:
         """The row of a claim among the cached pages (None if not cached)."""
         for page, rows in self._pages.items():
@@ -259,7 +266,10 @@ class ClaimsTableModel(QAbstractTableModel):
 
     def _page_rows(self, flt: search.ClaimFilter, size: int, offset: int) -> list[tuple]:
         query = search.claims(flt, *FIELDS).limit(size).offset(offset)
-        index = plus_live = None
+        return self._run(query, *self._page_plan(flt))
+
+    def _page_plan(self, flt: search.ClaimFilter) -> tuple[str | None, bool]:
+        index, plus_live = None, False
         if not flt.trash:
             # Full-text and tag filters are checked from the index entry alone
             # (rowid membership), so walking the sort index pays off for far
@@ -276,7 +286,7 @@ class ClaimsTableModel(QAbstractTableModel):
                 index = "claim_live_" + search.SORT_KEYS.get(flt.sort, Claim.updated_at).column_name
             else:
                 plus_live = True
-        return self._run(query, index, plus_live)
+        return index, plus_live
 
     def _run(self, query, index: str | None = None, plus_live: bool = False) -> list[tuple]:
         """Execute a peewee query with the plan steering described in the module doc."""
