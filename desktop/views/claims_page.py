@@ -105,8 +105,8 @@ class ClaimsPage(QWidget):
         header.setStretchLastSection(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
-        widths = {"headline": 290, "claimant": 120, "claimed_on": 82, "status": 104, "verdict": 110,
-                  "evidence": 64, "tags": 100, "updated_at": 118}
+        widths = {"headline": 272, "claimant": 112, "claimed_on": 80, "status": 104, "verdict": 106,
+                  "evidence": 62, "tags": 96, "updated_at": 116}
         for key, width in widths.items():
             header.resizeSection(COLUMN[key], width)
         self.highlighter = HighlightDelegate(self.view)
@@ -140,9 +140,7 @@ class ClaimsPage(QWidget):
         self._total = 0
         self._update_total()
         self._update_empty_state()
-        if self.model.rowCount():
-            self.view.setCurrentIndex(self.model.index(0, 0))
-            self.view.selectRow(0)
+        self._select_first_row()
 
     # -- filtering -------------------------------------------------
     def set_filter(self, flt: search.ClaimFilter) -> None:
@@ -150,8 +148,13 @@ class ClaimsPage(QWidget):
         self.model.set_filter(flt)
         self.highlighter.set_terms(search.highlight_terms(flt.text))
         self._update_count()
-        if keep is not None:
-            self.select_claim(keep, only_if_cached=True)
+        if keep is None or not self.select_claim(keep, only_if_cached=True):
+            self._select_first_row()
+
+    def _select_first_row(self) -> None:
+        if self.model.rowCount() and not self.view.currentIndex().isValid():
+            self.view.setCurrentIndex(self.model.index(0, 0))
+            self.view.selectRow(0)
 
     def current_filter(self) -> search.ClaimFilter:
         return self.model.filter
