@@ -332,3 +332,18 @@ def test_select_all_reads_ids_by_range(qtbot, window, claims, monkeypatch):
     window.claims_view.clearSelection()
     window.claims_view.selectRow(2)
     assert window.selected_claim_ids() == [db_ids()[2]]
+
+
+def test_one_typed_letter_waits_for_a_second_or_enter(qtbot, window):
+    box = window.filter_bar.search_box
+    qtbot.keyClicks(box, "r")
+    qtbot.waitUntil(lambda: not window.filter_bar._debounce.isActive(), timeout=2000)
+    assert window.current_filter().text == ""  # the pause passed; one Latin letter waits
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert window.current_filter().text == "r"
+    box.clear()
+    qtbot.keyClicks(box, "ri")
+    qtbot.waitUntil(lambda: window.current_filter().text == "ri", timeout=2000)
+    box.clear()
+    box.setText("ရ")  # Burmese: one character is a word (QTest cannot type it)
+    qtbot.waitUntil(lambda: window.current_filter().text == "ရ", timeout=2000)
