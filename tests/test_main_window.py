@@ -347,3 +347,41 @@ def test_one_typed_letter_waits_for_a_second_or_enter(qtbot, window):
     box.clear()
     box.setText("ရ")  # Burmese: one character is a word (QTest cannot type it)
     qtbot.waitUntil(lambda: window.current_filter().text == "ရ", timeout=2000)
+
+
+def test_run_task_shows_progress_after_a_while_and_cancels(qtbot):
+    import threading
+
+    from PySide6.QtWidgets import QWidget
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    started = threading.Event()
+    results, errors = [], []
+
+    def slow(n, progress):
+        done = 0
+        started.set()
+        while progress(done, n):  # until Cancel
+            done = (done + 1) % n
+            threading.Event().wait(0.005)
+        raise RuntimeError("cancelled at the person's request")
+
+    task = worker.run_task(parent, slow, 100, on_done=results.append, on_error=errors.append,
+                           progress_title="Working", cancellable=True)
+    assert task.dialog is not None and not task.dialog.isVisible()  # not before ~0.5 s
+    qtbot.waitUntil(lambda: task.dialog is not None and task.dialog.isVisible(), timeout=5000)
+    from PySide6.QtWidgets import QPushButton
+
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        task.dialog.findChild(QPushButton).click()  # the person presses Cancel
+    assert task.cancelled and not results
+    assert [str(e) for e in errors] == ["cancelled at the person's request"]
+    assert task.dialog is None
+
+
+def test_run_task_synchronous_mode_for_tests(monkeypatch):
+    monkeypatch.setattr(worker, "SYNCHRONOUS", True)
+    seen = []
+    worker.run_task(None, lambda a, b: a + b, 2, 3, on_done=seen.append)
+    assert seen == [5]

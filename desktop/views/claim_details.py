@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models import Claim
-from desktop.services import claim_tag_names
+from peewee import fn
+
+from desktop.models import Claim, ClaimTag, Tag
 from desktop.views.claims_model import local_time
 from desktop.views.delegates import HIGHLIGHT_BG, HIGHLIGHT_FG, match_spans
 from desktop.workflow import PRIORITIES, label
@@ -35,6 +36,12 @@ def _open_url_function():
     except ImportError:
         return None
     return open_url
+
+
+def _tag_names(claim_id: int) -> list[str]:
+    rows = (Tag.select(Tag.name).join(ClaimTag).where(ClaimTag.claim == claim_id)
+            .order_by(fn.lower(Tag.name)).tuples())
+    return [name for (name,) in rows]
 
 
 class _TextView(QTextEdit):
@@ -163,7 +170,7 @@ class ClaimDetails(QWidget):
             "verdict": label("verdict", claim.verdict) or "No verdict yet",
             "location": claim.location,
             "language": claim.language,
-            "tags": "; ".join(claim_tag_names(claim.id)),
+            "tags": "; ".join(_tag_names(claim.id)),
             "priority": PRIORITIES.get(claim.priority, str(claim.priority)),
             "created_at": local_time(claim.created_at),
             "updated_at": local_time(claim.updated_at),

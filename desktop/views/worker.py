@@ -148,7 +148,7 @@ def _progress_dialog(parent, title: str, cancellable: bool, task: Task) -> QProg
     dialog.setMinimumDuration(10**9)  # we decide when it shows
     if not cancellable:
         dialog.setCancelButton(None)
-    dialog.canceled.connect(task.cancel)
+    dialog.canceled.connect(lambda: task.cancel_event.set())
     dialog.hide()
     return dialog
 
