@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from desktop import services
@@ -41,6 +41,12 @@ def test_codec_round_trip_over_all_of_unicode(rows):
 
 
 @given(cells)
+@example("\x00")
+@example("\x00=x")
+@example("a\x00")
+@example("")
+@example("'")
+@example("\r\n=1")
 def test_sql_neutralisation_is_the_same_rule(value):
     """The claims CSV neutralises in SQLite (speed); it must agree with csvcodec.neutralise exactly."""
     import sqlite3

@@ -49,9 +49,15 @@ URN_PREFIX = "urn:uuid:"
 
 
 def neutralise_sql(expression: str) -> str:
-    """SQL computing ``csvcodec.neutralise`` of a text expression (NULL stays NULL)."""
-    firsts = ", ".join("char(%d)" % ord(c) for c in sorted(FORMULA_START))
-    return f"CASE WHEN substr({expression}, 1, 1) IN ({firsts}) THEN char(39) || {expression} ELSE {expression} END"
+    """SQL computing ``csvcodec.neutralise`` of a text expression (NULL stays NULL).
+
+    SQLite's text functions stop at a NUL character, so a value that starts
+    with NUL shows up as "length 0 but not empty".
+    """
+    firsts = ", ".join("char(%d)" % ord(c) for c in sorted(FORMULA_START) if c != "\x00")
+    return (f"CASE WHEN substr({expression}, 1, 1) IN ({firsts})"
+            f" OR (length({expression}) = 0 AND {expression} != '')"
+            f" THEN char(39) || {expression} ELSE {expression} END")
 
 
 def sources_subquery(include_confidential: bool) -> SQL:
