@@ -200,3 +200,13 @@ def test_steered_plans_return_exactly_the_sql_rows(claims, small_pages, monkeypa
         expected = "index=claim_live_claimed_on" if flt.date_from else (
             "plus_live" if share > 1 else "index=claim_live_")
         assert model.plans[-1].startswith(expected)
+
+
+@pytest.mark.parametrize("text", ["river", "covid-19", "o'brien", '"the river"', "claim -river", "zzz"])
+def test_search_only_count_equals_the_filter_count(claims, text):
+    services.trash_claims([claims[1], claims[2]])
+    model = ClaimsTableModel()
+    model.set_filter(search.ClaimFilter(text=text))
+    assert model.rowCount() == search.count_claims(search.ClaimFilter(text=text))
+    assert shown_ids(model) == sql_ids(search.ClaimFilter(text=text))
+    assert "fts minus trash" in model.plans

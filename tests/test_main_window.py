@@ -344,6 +344,11 @@ def test_one_typed_letter_waits_for_a_second_or_enter(qtbot, window):
     box.clear()
     qtbot.keyClicks(box, "ri")
     qtbot.waitUntil(lambda: window.current_filter().text == "ri", timeout=2000)
+    qtbot.keyClicks(box, " d")  # a new one-letter word waits too
+    qtbot.waitUntil(lambda: not window.filter_bar._debounce.isActive(), timeout=2000)
+    assert window.current_filter().text == "ri"
+    qtbot.keyClicks(box, "a")
+    qtbot.waitUntil(lambda: window.current_filter().text == "ri da", timeout=2000)
     box.clear()
     box.setText("ရ")  # Burmese: one character is a word (QTest cannot type it)
     qtbot.waitUntil(lambda: window.current_filter().text == "ရ", timeout=2000)

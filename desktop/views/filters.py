@@ -29,8 +29,9 @@ from desktop.workflow import STATUSES, VERDICTS
 
 DEBOUNCE_MS = 150
 # A lone Latin letter or digit matches most of a big database (the prefix
-# "a*" is 90% of a million claims: a second of counting), so typing waits for
-# a second character; Enter still searches for it. One character of an
+# "a*" is 90% of a million claims: a second of counting), so while the word
+# being typed has one such character the search waits for a second one;
+# Enter still searches for it. One character of an
 # unbroken script (Burmese, Chinese...) is a real word and applies at once.
 MIN_TYPED = 2
 NO_VERDICT = ""
@@ -187,8 +188,9 @@ class FilterBar(QWidget):
     def _debounced(self) -> None:
         text = self.search_box.text()
         stripped = text.strip()
-        if stripped and len(stripped) < MIN_TYPED and stripped.isascii():
-            return  # wait for more (or Enter)
+        last = stripped.split()[-1] if stripped else ""
+        if last and len(last) < MIN_TYPED and last.isascii() and last.isalnum():
+            return  # the word being typed is one letter: wait for more (or Enter)
         self._typed_text = text
         self._emit()
 
