@@ -156,7 +156,7 @@ def export_claims_csv(path, flt: search.ClaimFilter | None = None, include_confi
 
 # -- the sources cell ----------------------------------------------------------
 
-_SPLIT = re.compile(r"\s+")
+_SPLIT = re.compile(r"[ \t\r\n]+")  # ASCII only: a URL may hold other Unicode spaces
 
 
 def parse_links(cell: str) -> tuple[list[tuple[str, str]], list[str]]:
@@ -164,8 +164,7 @@ def parse_links(cell: str) -> tuple[list[tuple[str, str]], list[str]]:
     links: list[tuple[str, str]] = []
     problems: list[str] = []
     stance: str | None = None
-    for token in _SPLIT.split(cell.strip()):
-        token = token.strip()
+    for token in _SPLIT.split(cell.strip(" \t\r\n")):
         ended = token.endswith(";")
         token = token.rstrip(";")
         if not token:
