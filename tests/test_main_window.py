@@ -171,7 +171,7 @@ def test_trash_view_and_updates_in_place(qtbot, window, claims):
     window.filter_bar.trash.setChecked(True)
     assert table_ids(window) == [claims[2]]
     assert window.trash_action.isChecked()
-    assert window.count_label.text() == "1 claims in the trash"
+    assert window.count_label.text() == "1 claim in the trash"
     services.restore_claims([claims[2]])
     window.signals.claims_removed.emit([claims[2]])
     assert table_ids(window) == []
@@ -181,7 +181,8 @@ def test_trash_view_and_updates_in_place(qtbot, window, claims):
 
 def test_edit_updates_the_row_and_the_details(qtbot, window, claims):
     window.claims_page.select_claim(claims[3])
-    services.update_claim(claims[3], services.ClaimInput(text="Officials now say the dam is cracked"))
+    services.update_claim(claims[3], services.ClaimInput(text="Officials now say the dam is cracked",
+                                                         tags=["dams"]))
     resets = []
     window.claims_model.modelReset.connect(lambda: resets.append(1))
     window.signals.claims_changed.emit([claims[3]])
@@ -189,6 +190,7 @@ def test_edit_updates_the_row_and_the_details(qtbot, window, claims):
     assert window.claim_details.text_view.toPlainText() == "Officials now say the dam is cracked"
     assert window.current_claim_id() == claims[3]
     assert not resets
+    assert window.filter_bar.tag_box.findText("dams") > 0
 
 
 def test_layout_is_remembered(qtbot, database, claims):

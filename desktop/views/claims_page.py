@@ -211,6 +211,7 @@ class ClaimsPage(QWidget):
     def refresh_claims(self, ids) -> None:
         before = self.current_claim_id()
         self.model.refresh_claims(ids)
+        self.filter_bar.reload_choices()  # an edit may have brought a new tag
         self._update_total()
         self._update_count()
         self._update_empty_state()
@@ -243,7 +244,9 @@ class ClaimsPage(QWidget):
 
     def count_text(self) -> str:
         shown, total = self.model.rowCount(), self._total
-        noun = "claims in the trash" if self.model.filter.trash else "claims"
+        noun = "claim" if total == 1 else "claims"
+        if self.model.filter.trash:
+            noun += " in the trash"
         if self.model.filter.with_(trash=False).is_default:
             return f"{total:,} {noun}"
         return f"{shown:,} of {total:,} {noun}"
