@@ -257,8 +257,9 @@ def test_cancel_leaves_the_database_exactly_as_before(database, monkeypatch, par
     services.create_claim(services.ClaimInput(text="A claim typed by hand", claimant="Frontier Ledger",
                                               tags=["surrenders"]))
     demo.generate(300, seed=2)
-    # Small thresholds so that the index rebuild path is exercised too.
+    # Small thresholds so that the index rebuild and rollback-journal paths are exercised too.
     monkeypatch.setattr(demo, "REBUILD_INDEXES_FROM", 100)
+    monkeypatch.setattr(demo, "BULK_JOURNAL_FROM", 100)
     monkeypatch.setattr(demo, "BATCH", 500)
     before = snapshot(database)
     calls = []
@@ -272,6 +273,8 @@ def test_cancel_leaves_the_database_exactly_as_before(database, monkeypatch, par
     assert calls[-1] == stop_at
     assert snapshot(database) == before
     assert check_database(database) == []
+    assert rows(database, "PRAGMA journal_mode")[0][0] == "wal"
+    assert rows(database, "PRAGMA cache_size")[0][0] == -64_000
     # And the database is still writable through the services afterwards.
     services.create_claim(services.ClaimInput(text="Another claim"))
 
@@ -289,6 +292,34 @@ def test_a_crash_half_way_leaves_nothing(database, monkeypatch):
     with pytest.raises(RuntimeError):
         demo.generate(1000, seed=1, progress=failing)
     assert snapshot(database) == before
+
+
+def test_large_run_settings_come_back(database, monkeypatch, db_path):
+    monkeypatch.setattr(demo, "REBUILD_INDEXES_FROM", 100)
+    monkeypatch.setattr(demo, "BULK_JOURNAL_FROM", 100)
+    schema = rows(database, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    during = set()
+    demo.generate(300, progress=lambda done, total: during.add(rows(database, "PRAGMA journal_mode")[0][0]))
+    assert during == {"delete"}  # alone on the file: a rollback journal for the bulk transaction
+    assert rows(database, "PRAGMA journal_mode")[0][0] == "wal"
+    assert rows(database, "PRAGMA cache_size")[0][0] == -64_000
+    assert rows(database, "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' "
+                          "ORDER BY name") == schema  # every dropped index is back, as it was
+    assert check_database(database) == []
+    # With another connection open (a reader, the window...) the run stays in WAL mode and still works.
+    import sqlite3
+
+    other = sqlite3.connect(db_path)
+    try:
+        other.execute("SELECT count(*) FROM claim").fetchone()
+        during.clear()
+        demo.generate(300, progress=lambda done, total: during.add(rows(database, "PRAGMA journal_mode")[0][0]))
+        assert during == {"wal"}
+        assert other.execute("SELECT count(*) FROM claim").fetchone()[0] == 600
+    finally:
+        other.close()
+    assert rows(database, "PRAGMA journal_mode")[0][0] == "wal"
+    assert check_database(database) == []
 
 
 def test_appending_twice_keeps_everything_consistent(database):
