@@ -96,6 +96,21 @@ def bench_db():
     return ensure_bench_db
 
 
+class BenchSettings:
+    """What benchmark modules need from here (they cannot import a conftest by name)."""
+
+    claims = BENCH_CLAIMS
+    seed = BENCH_SEED
+    path_for = staticmethod(bench_db_path)
+    is_complete = staticmethod(is_complete)
+    remove_database = staticmethod(remove_database)
+
+
+@pytest.fixture(scope="session")
+def bench_settings() -> type[BenchSettings]:
+    return BenchSettings
+
+
 @pytest.fixture(scope="session")
 def big_db() -> Path:
     """Path of the shared demo database of CLAIMLOG_BENCH_CLAIMS claims."""

@@ -32,10 +32,10 @@ import pytest
 
 from desktop import db as dbmod
 
-from .conftest import BENCH_CLAIMS, BENCH_SEED, bench_db_path, remove_database
-
 pytestmark = pytest.mark.benchmark
 
+# Same settings as conftest.py (a conftest cannot be imported by name).
+BENCH_CLAIMS = int(os.environ.get("CLAIMLOG_BENCH_CLAIMS", "1000000"))
 SIZES = sorted({min(100_000, BENCH_CLAIMS), BENCH_CLAIMS})
 TIME = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
 
@@ -46,6 +46,11 @@ CLAIM_SQL = ("INSERT INTO claim (uuid, text, short_text, headline, claimant_id, 
              "VALUES (?,?,'',?,NULL,'','2024-05-01','','','','en','',0,'unstarted',NULL,'','','',0,0,0,0,0,?,?,"
              "NULL,NULL,NULL)")
 TEXT = "At least 447 soldiers and police surrendered within three weeks, according to a local outlet."
+
+
+def remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
 
 
 def floor_seconds(path: Path, n: int) -> float:
@@ -65,11 +70,11 @@ def floor_seconds(path: Path, n: int) -> float:
     return elapsed
 
 
-def demo_run(path: Path, n: int) -> tuple[float, int | None]:
+def demo_run(path: Path, n: int, seed: int) -> tuple[float, int | None]:
     """Whole-process wall time of ``claimlog demo`` and its peak memory in KiB (None if unknown)."""
     remove_database(path)
     command = [sys.executable, "-m", "desktop", "demo", "--db", str(path), "--claims", str(n),
-               "--seed", str(BENCH_SEED)]
+               "--seed", str(seed)]
     if TIME:
         command = [TIME, "-f", "peak-kib=%M", *command]
     started = time.perf_counter()
@@ -81,21 +86,21 @@ def demo_run(path: Path, n: int) -> tuple[float, int | None]:
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_demo_speed(n, tmp_path):
+def test_demo_speed(n, tmp_path, bench_settings):
     work = tmp_path / f"demo-{n}.db"
     floor = floor_seconds(tmp_path / f"floor-{n}.db", n)
-    elapsed, peak = demo_run(work, n)
+    elapsed, peak = demo_run(work, n, bench_settings.seed)
     size_mb = work.stat().st_size / 1e6
     peak_text = f"{peak / 1024:,.0f} MiB" if peak else "unknown"
     print(
         f"\ndemo {n:>9,} claims: {elapsed:6.1f} s ({n / elapsed:,.0f} claims/s), peak memory {peak_text} "
-        f"(the helper process runs beside it), file {size_mb:,.0f} MB"
+        f"(of the writing process), file {size_mb:,.0f} MB"
         f"\n  floor (bare claim rows, sqlite3 executemany): {floor:6.2f} s -> ratio {elapsed / floor:.1f}x"
         + ("\n  target: under 60 s for 1,000,000 claims" if n >= 1_000_000 else "")
     )
-    if n == BENCH_CLAIMS:
+    if n == bench_settings.claims:
         # Keep it as the shared benchmark database rather than building it again.
-        shared = bench_db_path(n)
+        shared = bench_settings.path_for(n)
         remove_database(shared)
         for suffix in ("-wal", "-shm"):
             extra = Path(str(work) + suffix)
