@@ -484,7 +484,8 @@ def generate(n_claims: int, seed: int = 1, progress=None, *, parallel: bool | No
         return dict.fromkeys(("claims", "sources", "archives", "evidence", "history", "claim_tags",
                               "claimants", "tags"), 0)
     if parallel is None:
-        parallel = n_claims >= PARALLEL_FROM and (os.cpu_count() or 1) > 1
+        # A frozen application has no interpreter to start the helper with.
+        parallel = n_claims >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and not getattr(sys, "frozen", False)
     conn = database.connection()
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived tuples: the cyclic collector only slows this down
@@ -701,13 +702,17 @@ def _helper_main() -> None:
     fast as pickle both ways, and both ends are the same interpreter (``sys.executable``).
     """
     gc.disable()
-    setup = pickle.load(sys.stdin.buffer)
-    out = sys.stdout.buffer
-    for batch in _Producer(setup).batches():
-        blob = marshal.dumps(batch)
-        out.write(len(blob).to_bytes(8, "little"))
-        out.write(blob)
-    out.flush()
+    try:
+        setup = pickle.load(sys.stdin.buffer)
+        out = sys.stdout.buffer
+        for batch in _Producer(setup).batches():
+            blob = marshal.dumps(batch)
+            out.write(len(blob).to_bytes(8, "little"))
+            out.write(blob)
+        out.flush()
+    except (KeyboardInterrupt, BrokenPipeError):
+        # Ctrl-C or a cancelled run: the writer rolls back and reports it; nothing to add here.
+        os._exit(1)
 
 
 # --------------------------------------------------------------------------
