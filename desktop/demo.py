@@ -515,6 +515,11 @@ def _leave_wal(conn) -> bool:
     before are journaled; the transaction is just as atomic (a cancel or a crash rolls back
     from the journal) and synchronous=FULL still applies. When another connection has the
     file open the switch is refused at once, and the run simply stays in WAL mode.
+
+    One difference remains after a hard crash (power cut, kill -9) in the middle of a run:
+    the file is left with a hot ``-journal`` that the next read-write open rolls back
+    (``db.open_database`` does); a read-only open (``claimlog check``) cannot roll it
+    back and is refused until then.
     """
     if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         return False
