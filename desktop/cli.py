@@ -157,6 +157,7 @@ def run(args) -> int:
         _err(str(exc))
         return EXIT_FAILED
     except KeyboardInterrupt:
+        print(file=sys.stderr)  # end a progress line left open by \r updates
         _err("interrupted; nothing half-written was kept.")
         return EXIT_FAILED
     except OSError as exc:

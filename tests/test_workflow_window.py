@@ -80,3 +80,19 @@ def test_dashboard_follows_the_filter_bar(window, make_claim, qtbot):
     window.filter_bar.filter_changed.emit(search.ClaimFilter(text="ferry"))
     qtbot.waitUntil(lambda: page.data.total == 3, timeout=3000)
     assert "matching the current filter" in page.summary.text()
+
+
+def test_history_follows_trash_and_restore(window, make_claim):
+    """Trash and restore are History rows; the timeline shows them when they happen."""
+    from desktop.views.history_panel import HistoryPanel
+
+    cid = make_claim("Over 300 surrendered since late October, the group said.").id
+    panel = HistoryPanel(window=window)
+    panel.set_claim(cid)
+    before = len(panel.texts())
+    services.trash_claims([cid])
+    window.signals.claims_removed.emit([cid])
+    assert len(panel.texts()) == before + 1
+    services.restore_claims([cid])
+    window.signals.claims_removed.emit([cid])
+    assert len(panel.texts()) == before + 2

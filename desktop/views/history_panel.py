@@ -143,6 +143,8 @@ class HistoryPanel(QWidget):
         self.more_label.hide()
         if window is not None:
             window.signals.claims_changed.connect(self._claims_changed)
+            # Trash and restore are recorded in History too, and arrive as removals.
+            window.signals.claims_removed.connect(self._claims_changed)
             window.signals.database_replaced.connect(self.reload)
 
     def _claims_changed(self, ids) -> None:
