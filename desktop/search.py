@@ -223,9 +223,25 @@ def count_claims(flt: ClaimFilter) -> int:
     return _where(Claim.select(fn.COUNT(SQL("*"))), flt).scalar() or 0
 
 
+def _similarity_terms(text: str) -> list[str]:
+    """Distinct terms worth matching: words of 3+ letters, and every piece of an unbroken script.
+
+    Pieces are taken from the index form (Burmese syllables keep their
+    combining marks, which ``\\w`` alone would split off).
+    """
+    terms: list[str] = []
+    for token in index_text(text or "").split():
+        token = re.sub(r"^[^\w]+|[^\w\u0300-\u036f\u1000-\u109f]+$", "", token)
+        if not token or token.isdigit() or token in terms:
+            continue
+        if len(token) >= 3 or _UNBROKEN_RUN.search(token):
+            terms.append(token)
+    return terms[:16]
+
+
 def similar_claims(text: str, limit: int = 5, exclude_id: int | None = None) -> list[tuple[int, str, float]]:
     """Live claims that look like ``text`` (for the duplicate hint): (id, headline, score)."""
-    words = [w for w in re.findall(r"\w{3,}", index_text(text or "")) if not w.isdigit()][:16]
+    words = _similarity_terms(text)
     if len(words) < 2:
         return []
     query = " OR ".join('"' + w.replace('"', "") + '"' for w in words)

@@ -271,3 +271,19 @@ def test_source_index_follows_sources(database, make_source):
     assert hits == [s.id]
     services.update_source(s.id, SourceInput(title="Renamed", url=s.url))
     assert not SourceIndex.select().where(SourceIndex.match("casualty")).exists()
+
+
+def test_similar_claims_finds_a_burmese_near_duplicate(database, make_claim):
+    from desktop.search import similar_claims
+
+    first = make_claim("တပ်မတော်သား ၄၄၇ ဦး လက်နက်ချ ကြောင်း သတင်း ထုတ်ပြန်")
+    make_claim("Forty-three soldiers crossed the border, a wire agency reported.")
+    found = similar_claims("တပ်မတော်သား လက်နက်ချ")
+    assert [cid for cid, _headline, _score in found][:1] == [first.id]
+
+
+def test_similar_claims_latin_words_still_match(database, make_claim):
+    from desktop.search import similar_claims
+
+    claim = make_claim("At least 447 personnel surrendered within three weeks, outlet X reported.")
+    assert similar_claims("personnel surrendered in three weeks")[0][0] == claim.id
