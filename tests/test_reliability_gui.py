@@ -405,3 +405,30 @@ def test_after_show_runs_the_daily_backup(tmp_path, dialogs, qtbot, monkeypatch)
     finally:
         window.close()
         _end(session)
+
+
+def test_a_draft_typed_before_a_crash_reopens_in_the_real_form(tmp_path, dialogs, qtbot, monkeypatch):
+    """End to end with the claim form: the draft file survives, the form comes back filled in."""
+    from PySide6.QtWidgets import QMessageBox
+
+    claim_form = pytest.importorskip("desktop.views.claim_form")
+    monkeypatch.setattr(claim_form.ClaimDialog, "ask_unsaved",
+                        lambda self: QMessageBox.StandardButton.Discard)
+    path = _make_db(tmp_path / "claims.db")
+    # what the form saved while typing, before the application died
+    drafts.save_draft(path, "new", {"text": "Rents in the old town doubled in two years", "claimant": "A mayor",
+                                    "tags": ["housing"]})
+    session = appmod.start_session(path)
+    window = appmod.make_window(session)
+    qtbot.addWidget(window)
+    try:
+        assert appmod.offer_drafts(window, path) == 1
+        forms = [d for d in window.findChildren(claim_form.ClaimDialog) if d.isVisible()]
+        assert len(forms) == 1
+        form = forms[0]
+        assert form.text_edit.toPlainText() == "Rents in the old town doubled in two years"
+        assert form.draft_key == "new"
+        form.close()
+    finally:
+        window.close()
+        _end(session)
