@@ -96,3 +96,14 @@ def test_history_follows_trash_and_restore(window, make_claim):
     services.restore_claims([cid])
     window.signals.claims_removed.emit([cid])
     assert len(panel.texts()) == before + 2
+
+
+def test_read_only_after_showing_a_claim_disables_status_moves(window, make_claim):
+    cid = make_claim().id
+    select(window, cid)
+    control = window.detail.sections["status"]
+    assert control.move_buttons["in_progress"].isEnabled()
+    window.set_read_only(True)
+    assert not any(b.isEnabled() for b in control.move_buttons.values() if b.isVisible())
+    window.set_read_only(False)
+    assert control.move_buttons["in_progress"].isEnabled()

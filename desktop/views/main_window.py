@@ -259,6 +259,8 @@ class MainWindow(QMainWindow):
         self.banner.setText(reason or "Read-only: this database is open for reading only; changes are disabled.")
         self.banner.setVisible(read_only)
         self.claims_page._update_empty_state()
+        # Detail sections decide what is editable when they load a claim: reload them.
+        self.detail.set_claim(self.current_claim_id())
 
     def apply_search(self, text: str) -> None:
         self.claims_page.apply_search(text)
