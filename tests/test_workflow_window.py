@@ -104,6 +104,7 @@ def test_read_only_after_showing_a_claim_disables_status_moves(window, make_clai
     control = window.detail.sections["status"]
     assert control.move_buttons["in_progress"].isEnabled()
     window.set_read_only(True)
-    assert not any(b.isEnabled() for b in control.move_buttons.values() if b.isVisible())
+    assert control.move_buttons  # the claim offers moves; none may be clickable now
+    assert not any(b.isEnabled() for b in control.move_buttons.values())
     window.set_read_only(False)
     assert control.move_buttons["in_progress"].isEnabled()
