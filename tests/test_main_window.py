@@ -311,7 +311,7 @@ def test_screenshot_of_unopenable_database_exits_3(tmp_path):
 
 
 def test_void_qt_calls_do_not_exhaust_none():
-    """PySide6 6.12 on Python 3.11 drops a reference to None per void call; views/__init__ guards it."""
+    """PySide6 6.12.0 on Python 3.11 drops a reference to None per void call; pyproject pins below it there."""
     code = (
         "import desktop.views, sys\n"
         "from PySide6.QtWidgets import QApplication, QWidget\n"
