@@ -262,6 +262,9 @@ def test_cancelled_sample_data_leaves_nothing(qtbot, database, monkeypatch):
 def test_open_database_reopens_the_window(qtbot, window, tmp_path, monkeypatch):
     other = tmp_path / "other.db"
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(other), ""))
+    from desktop.views import application
+
+    monkeypatch.setattr(application, "after_show", lambda session: None)  # no drafts prompt, no backup thread
     window.open_action.trigger()
     new = main_window._open_windows[-1]
     qtbot.addWidget(new)
@@ -269,21 +272,31 @@ def test_open_database_reopens_the_window(qtbot, window, tmp_path, monkeypatch):
         assert new.database.path == other
         assert new.claims_model.rowCount() == 0
         assert str(other.resolve()) == main_window.recent_databases()[0]
+        # It went through the start-up path: the new file is locked by this window.
+        assert new.session.lock is not None and new.session.lock.isLocked()
     finally:
         main_window._open_windows.clear()
-        from desktop import db as dbmod
-
-        dbmod.close_database(new.database)
+        application.end_session(new.session)
 
 
 def test_open_database_refused_keeps_the_current_one(window, tmp_path, monkeypatch):
     bad = tmp_path / "notes.db"
     bad.write_text("just some notes, not a database\n" * 10)
+    from desktop.views import application
+
     shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+
+    def give_up(parent, exc):  # the damaged-file dialog: Restore / Open another / Quit
+        shown.append(str(exc))
+        return "quit"
+
+    monkeypatch.setattr(application, "ask_damaged", give_up)
+    before = bad.read_bytes()
     assert window.open_database_file(bad) is None
     assert shown and "not a Claimlog database" in shown[0]
+    assert bad.read_bytes() == before
     assert window.claims_model.rowCount() == 6
+    assert window.isVisible()
 
 
 def test_screenshot_command_writes_a_png(database, claims, db_path, tmp_path):

@@ -309,34 +309,42 @@ class MainWindow(QMainWindow):
             self.open_database_file(path)
 
     def open_database_file(self, path) -> "MainWindow | None":
-        """Open ``path`` in a new window that replaces this one; errors in a message box."""
+        """Open ``path`` in a new window that replaces this one.
+
+        Goes through the same start-up path as launching Claimlog (lock,
+        read-only fallback, damaged-file choices, drafts, daily backup); if
+        the person gives up, this window stays as it was.
+        """
         from desktop import db as dbmod
-        from desktop.errors import DatabaseOpenError
+        from desktop.views import application
 
         if Path(path).resolve() == Path(self.database.path).resolve():
             return self
-        old = self.database
         try:
-            database = dbmod.open_database(path)
-        except DatabaseOpenError as exc:
-            QMessageBox.warning(self, "Cannot open the database", str(exc))
+            session = application.start_session(Path(path), parent=self)
+        except application._Quit:
             return None
         except Exception as exc:  # keep the current file open and say why
             log.exception("opening %s failed", path)
             QMessageBox.warning(self, "Cannot open the database", f"{path}: {exc}")
             return None
         self.save_settings()
-        window = MainWindow(database)
+        window = application.make_window(session)
         window.show()
         _open_windows.append(window)
         app = QApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(lambda: dbmod.close_database(database))
+            app.aboutToQuit.connect(lambda: application.end_session(session))
         self._replaced = True
         self.close()
         if self in _open_windows:
             _open_windows.remove(self)
-        dbmod.close_database(old)
+        old_session = getattr(self, "session", None)
+        if old_session is not None:
+            application.end_session(old_session)  # also releases this file's lock
+        else:
+            dbmod.close_database(self.database)
+        QTimer.singleShot(0, lambda: application.after_show(session))
         return window
 
     # -- remembered layout -----------------------------------------
