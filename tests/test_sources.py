@@ -145,6 +145,8 @@ def test_create_a_source_with_the_form(window, qtbot):
     archive = Archive.get(Archive.source == source.id)
     assert archive.service == "wayback" and archive.captured_at.startswith("2024-01-05T10:00:00")
     page = window.sources_page
+    assert not page.model.started  # not read before the page is first shown
+    window.tabs.setCurrentWidget(page)
     qtbot.waitUntil(lambda: page.model.row_of(source.id) is not None)
 
 

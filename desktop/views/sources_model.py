@@ -191,7 +191,7 @@ class SourceQuery:
 class SourcesTableModel(QAbstractTableModel):
     """title, publisher, kind, published, credibility, claims citing it, address."""
 
-    def __init__(self, parent=None, flt: SourceFilter | None = None):
+    def __init__(self, parent=None, flt: SourceFilter | None = None, start: bool = True):
         super().__init__(parent)
         self.queries = 0  # SQL page reads, for tests and benchmarks
         self._filter = flt or SourceFilter()
@@ -200,14 +200,22 @@ class SourcesTableModel(QAbstractTableModel):
         self._query: SourceQuery | None = None
         self._cursor = None
         self._more = False
-        self._start()
+        if start:  # a page not yet shown waits (start-up time at 500k sources)
+            self._start()
 
     # -- filter and sort -------------------------------------------
     @property
     def filter(self) -> SourceFilter:
         return self._filter
 
+    @property
+    def started(self) -> bool:
+        return self._query is not None
+
     def set_filter(self, flt: SourceFilter) -> None:
+        if not self.started:  # remembered; read when the model starts
+            self._filter = flt
+            return
         if flt != self._filter:
             self.beginResetModel()
             self._filter = flt

@@ -223,7 +223,7 @@ class SourcesPage(QWidget):
         self.edit_button.clicked.connect(self.edit_source)
         self.delete_button.clicked.connect(self.delete_source)
 
-        self.model = SourcesTableModel(self)
+        self.model = SourcesTableModel(self, start=False)  # read when first shown
         self.view = QTableView()
         self.view.setObjectName("sources_view")
         self.view.setModel(self.model)
@@ -282,6 +282,11 @@ class SourcesPage(QWidget):
         window.signals.claims_changed.connect(self._claims_changed)
         window.signals.claims_removed.connect(self._claims_changed)
         self._after_reset()
+
+    def showEvent(self, event) -> None:
+        if not self.model.started:
+            self.model.reload()
+        super().showEvent(event)
 
     # -- filter -------------------------------------------------------
     def current_filter(self) -> SourceFilter:
@@ -350,6 +355,8 @@ class SourcesPage(QWidget):
 
     # -- data changes ---------------------------------------------------
     def refresh_sources(self, ids) -> None:
+        if not self.model.started:
+            return
         keep = self.current_source_id()
         self.model.refresh_sources(ids)
         if keep is not None and self.current_source_id() != keep:
