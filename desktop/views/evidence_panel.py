@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.models import Claim, Evidence, Source
 from desktop.urls import url_problem
-from desktop.workflow import STANCES, colour, label
+from desktop.workflow import colour, label
 from desktop.views.open_url import open_url
 from desktop.views.sources_model import plain_tooltip
 
