@@ -283,6 +283,10 @@ class ClaimUrlHook(QObject):
         return not getattr(self.window, "read_only", False)
 
     def eventFilter(self, obj, event):
+        # While the window is torn down, Qt can still deliver events to a
+        # wrapper whose Python attributes are already gone: ignore them.
+        if getattr(self, "viewport", None) is None:
+            return False
         try:
             return self._filter(obj, event)
         except RuntimeError:  # the table is being destroyed
