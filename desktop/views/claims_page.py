@@ -8,21 +8,19 @@ import importlib.util
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop import search
 from desktop.models import Claim
+from desktop.views.tables import record_table
 from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, PAGE_SIZE, ClaimsTableModel
 from desktop.views.delegates import HighlightDelegate, PillDelegate
 from desktop.views.filters import FilterBar
@@ -88,21 +86,9 @@ class ClaimsPage(QWidget):
         self.window_ = window
         self.filter_bar = FilterBar()
         self.model = ClaimsTableModel(self)
-        self.view = QTableView()
-        self.view.setObjectName("claims_view")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.setShowGrid(False)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.view = record_table(self.model, "claims_view", multi_select=True)
         header = self.view.horizontalHeader()
         header.setSectionsMovable(True)
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         widths = {"headline": 272, "claimant": 112, "claimed_on": 80, "status": 104, "verdict": 106,

@@ -12,16 +12,13 @@ import html
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -31,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import ClaimlogError
 from desktop.models import Archive, Claim, Evidence, Source
 from desktop.workflow import CREDIBILITY, SOURCE_KINDS, colour, label
+from desktop.views.tables import record_table
 from desktop.views.open_url import open_url
 from desktop.views.sources_model import COLUMN, ID_ROLE, SourceFilter, SourcesTableModel, plain_tooltip
 
@@ -224,20 +222,8 @@ class SourcesPage(QWidget):
         self.delete_button.clicked.connect(self.delete_source)
 
         self.model = SourcesTableModel(self, start=False)  # read when first shown
-        self.view = QTableView()
-        self.view.setObjectName("sources_view")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.setShowGrid(False)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.view = record_table(self.model, "sources_view", multi_select=False)
         header = self.view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
         for key, width in {"title": 300, "publisher": 150, "kind": 110, "published_on": 80,
                            "credibility": 115, "n_claims": 55}.items():
             header.resizeSection(COLUMN[key], width)
