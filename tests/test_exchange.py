@@ -164,6 +164,49 @@ def test_failed_export_leaves_no_half_written_file(sample, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("claims.db")) == ["claims.csv"]
 
 
+class _FullDisk:
+    """A file that accepts ``room`` characters, then fails as a full disk does."""
+
+    def __init__(self, handle, room):
+        self._handle, self._room = handle, room
+
+    def write(self, data):
+        self._room -= len(data)
+        if self._room < 0:
+            raise OSError(28, "No space left on device")
+        return self._handle.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        self._handle.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._handle.__exit__(*exc)
+
+
+def test_export_to_a_full_disk_leaves_the_previous_file_and_no_part(sample, tmp_path, monkeypatch):
+    out = tmp_path / "claims.csv"
+    out.write_text("the previous export\n")
+    real_fdopen = csvcodec.os.fdopen
+    monkeypatch.setattr(csvcodec.os, "fdopen", lambda *a, **k: _FullDisk(real_fdopen(*a, **k), room=200))
+    with pytest.raises(OSError) as raised:
+        claims_csv.export_claims_csv(out, ClaimFilter())
+    assert raised.value.errno == 28
+    monkeypatch.undo()
+
+    def full_at_fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(csvcodec.os, "fsync", full_at_fsync)
+    with pytest.raises(OSError):
+        package.export_package(tmp_path / "p.zip", ClaimFilter())
+    assert out.read_text() == "the previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("claims.db")) == ["claims.csv"]
+
+
 # -- package -------------------------------------------------------------------------------
 
 
