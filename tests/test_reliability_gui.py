@@ -2,7 +2,6 @@
 unclean shutdowns, unexpected errors, damaged settings, drafts after a crash."""
 
 import hashlib
-import logging
 import os
 import subprocess
 import sys
@@ -432,3 +431,45 @@ def test_a_draft_typed_before_a_crash_reopens_in_the_real_form(tmp_path, dialogs
     finally:
         window.close()
         _end(session)
+
+
+# ---------------------------------------------------------------- damage found while in use
+
+
+class _Window:
+    """What the hook needs of the main window: set_read_only and the two way-out actions."""
+
+    def __init__(self):
+        from PySide6.QtGui import QAction
+
+        self.read_only, self.reason = False, ""
+        self.backups_action, self.open_action = QAction("Backups"), QAction("Open")
+
+    def set_read_only(self, read_only, reason=""):
+        self.read_only, self.reason = read_only, reason
+
+
+def test_damage_found_while_reading_switches_to_read_only_and_offers_restore(tmp_path, qtbot, monkeypatch):
+    """A large file that closed cleanly is not checked page by page at open: damage surfaces on a read."""
+    from tests.test_reliability_files import _populated, _zeroed
+
+    damaged = _zeroed(tmp_path, _populated(tmp_path / "healthy.db", n=200))
+    before = damaged.read_bytes()
+    database = dbmod.connect(damaged, readonly=True)
+    asked = []
+    monkeypatch.setattr(appmod, "ask_damaged_in_use", lambda parent, text: asked.append(text) or "restore")
+    monkeypatch.setattr(appmod, "show_error_details", lambda *a: pytest.fail("damage must not be a generic error"))
+    window = _Window()
+    restores = []
+    window.backups_action.triggered.connect(lambda: restores.append(True))
+    monkeypatch.setattr(appmod, "_hook_parent", window)
+    try:
+        with pytest.raises(Exception) as raised:
+            database.execute_sql("SELECT count(*), sum(length(text)), sum(length(context)) FROM claim").fetchall()
+        appmod.handle_exception(type(raised.value), raised.value, raised.value.__traceback__)
+    finally:
+        database.close()
+    assert asked and "damaged" in asked[0].lower()
+    assert window.read_only and "damage" in window.reason
+    qtbot.waitUntil(lambda: restores == [True], timeout=3000)
+    assert damaged.read_bytes() == before

@@ -70,6 +70,28 @@ def ask_damaged(parent, exc: DatabaseOpenError) -> str:
     return "quit"
 
 
+def ask_damaged_in_use(parent, text: str) -> str:
+    """SQLite found damage while the window was in use: "restore", "open" or "keep" (reading)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("The database is damaged")
+    box.setTextFormat(Qt_plain())
+    box.setText(text)
+    box.setInformativeText("Claimlog has stopped writing to this file: it is now open read-only. "
+                           "Restore a backup, or open another database. Nothing was changed on disk.")
+    restore = box.addButton("Restore a backup\u2026", QMessageBox.ButtonRole.AcceptRole)
+    other = box.addButton("Open another database\u2026", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("Keep reading", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(restore)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is restore:
+        return "restore"
+    if clicked is other:
+        return "open"
+    return "keep"
+
+
 def ask_open_elsewhere(parent, path: Path) -> bool:
     """The database is open in another window: True to open it read-only, False to quit."""
     answer = QMessageBox.question(
@@ -213,10 +235,35 @@ def handle_exception(exc_type, exc, tb) -> None:
         text = "Something unexpected went wrong. Nothing half-done was saved."
     if rolled_back:
         text += " The change in progress was undone."
+    code = getattr(translated, "code", "") or getattr(exc, "code", "") or ""
+    if isinstance(code, str) and code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        # A large file that closed cleanly is not checked page by page at open;
+        # damage shows up when a bad page is read. Stop writing, offer a way out.
+        handle_damage(_hook_parent, text)
+        return
     try:
         show_error_details(_hook_parent, "Unexpected error", text, details)
     except Exception:  # noqa: BLE001 - a failing dialog must not loop back into the hook
         log.exception("could not show the error dialog")
+
+
+DAMAGED_REASON = ("Read-only: SQLite found damage in this file while reading it. Restore a backup "
+                  "(Tools > Backups) or run 'claimlog check'.")
+
+
+def handle_damage(window, text: str) -> None:
+    """Switch the window to read-only and offer restore / another database."""
+    if window is not None and hasattr(window, "set_read_only"):
+        window.set_read_only(True, DAMAGED_REASON)
+    try:
+        choice = ask_damaged_in_use(window, text)
+    except Exception:  # noqa: BLE001 - a failing dialog must not loop back into the hook
+        log.exception("could not show the damaged-database dialog")
+        return
+    action = {"restore": "backups_action", "open": "open_action"}.get(choice)
+    target = getattr(window, action, None) if action else None
+    if target is not None:
+        QTimer.singleShot(0, target.trigger)  # after the hook returns, not inside it
 
 
 def install_excepthook(parent=None) -> None:
