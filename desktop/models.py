@@ -74,28 +74,28 @@ class Claim(BaseModel):
     uuid = TextField(unique=True, default=new_uuid)
     text = TextField()
     short_text = TextField(default="")
-    headline = TextField(default="", index=True)  # short_text, else start of text; kept by services
+    headline = TextField(default="")  # short_text, else start of text; kept by services (sorted via claim_live_*)
     claimant = ForeignKeyField(Claimant, null=True, on_delete="SET NULL", backref="claims")
-    claimant_name = TextField(default="", index=True)  # copy of claimant.name, for sorting
-    claimed_on = TextField(default="", index=True)  # partial ISO date
+    claimant_name = TextField(default="")  # copy of claimant.name, for sorting
+    claimed_on = TextField(default="")  # partial ISO date
     appearance_url = TextField(default="")
     other_appearances = TextField(default="")  # URLs, one per line
     location = TextField(default="")
     language = TextField(default="")
     context = TextField(default="")
-    priority = IntegerField(default=0, index=True)
-    status = TextField(default="unstarted", index=True)
-    verdict = TextField(null=True, index=True)
+    priority = IntegerField(default=0)
+    status = TextField(default="unstarted")
+    verdict = TextField(null=True)
     verdict_explanation = TextField(default="")
     published_url = TextField(default="")
-    tags_text = TextField(default="", index=True)  # "a; b", sorted; kept by services (index: migration 0002)
+    tags_text = TextField(default="")  # "a; b", sorted; kept by services
     n_supports = IntegerField(default=0)
     n_refutes = IntegerField(default=0)
     n_context = IntegerField(default=0)
     n_appearance = IntegerField(default=0)
-    n_sources = IntegerField(default=0, index=True)  # all evidence links
-    created_at = TextField(default=utcnow, index=True)
-    updated_at = TextField(default=utcnow, index=True)
+    n_sources = IntegerField(default=0)  # all evidence links
+    created_at = TextField(default=utcnow)
+    updated_at = TextField(default=utcnow)
     deleted_at = TextField(null=True, index=True)  # in the trash since
     finalised_at = TextField(null=True)  # first time it became final
     # The updated_at both sides agreed on at the last exchange (import or
