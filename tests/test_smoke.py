@@ -17,3 +17,21 @@ def test_help_answers_without_qt():
         result = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0
         assert "exit codes" in result.stdout
+
+
+def test_every_package_ships_in_the_wheel():
+    """pyproject lists packages explicitly (resources/ is mapped in); a new subpackage must be listed too.
+
+    The tests import from the source tree, so a missing entry would only show after a real install.
+    """
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {
+        ".".join(init.parent.relative_to(root).parts)
+        for init in (root / "desktop").rglob("__init__.py")
+    }
+    assert on_disk - listed == set(), f"packages missing from pyproject.toml: {sorted(on_disk - listed)}"
+    assert "desktop.resources" in listed
