@@ -129,6 +129,11 @@ def _open_error(path: Path, exc: sqlite3.Error) -> DatabaseOpenError:
         return DatabaseOpenError(path, "is damaged (SQLite reports corruption). Restore a backup.", "corrupt")
     if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
         return DatabaseOpenError(path, "is busy: another program holds a lock on it.", "locked")
+    if name == "SQLITE_READONLY_ROLLBACK":
+        return DatabaseOpenError(
+            path, "holds an interrupted write (its -journal file is still beside it). Open it once in "
+            "Claimlog, or run any command that writes such as 'claimlog demo --claims 0', to roll that "
+            "write back; nothing that was saved before it is lost.", "interrupted")
     if name.startswith("SQLITE_READONLY"):
         return DatabaseOpenError(path, "cannot be written (read-only file, folder or disk).", "readonly")
     if name.startswith("SQLITE_CANTOPEN"):

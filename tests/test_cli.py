@@ -299,3 +299,31 @@ def test_data_layer_and_subcommands_load_no_qt(tmp_path):
                             env=_env(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[]" in result.stdout
+
+
+def test_check_explains_an_interrupted_write_and_a_write_rolls_it_back(tmp_path, make_claim, database, db_path):
+    """A copy taken mid-transaction is what a killed writer leaves: the file plus a hot -journal."""
+    make_claim("Committed before the interrupted write")
+    dbmod.close_database(database)
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=DELETE")
+    writer.execute("PRAGMA cache_size=10")  # spill to the file, so the journal holds the old pages
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE claim SET context = ?", ("x" * 50_000,))
+    writer.executemany("INSERT INTO tag (name) VALUES (?)", [(f"half-written {i}",) for i in range(3000)])
+    crashed = tmp_path / "crashed.db"
+    shutil.copy(db_path, crashed)
+    shutil.copy(str(db_path) + "-journal", str(crashed) + "-journal")
+    writer.execute("ROLLBACK")
+    writer.close()
+
+    result = claimlog(tmp_path, "check", "--db", crashed)
+    assert result.returncode == 3
+    assert "interrupted write" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    claimlog(tmp_path, "demo", "--db", crashed, "--claims", "0")  # any write rolls the journal back
+    result = claimlog(tmp_path, "check", "--db", crashed)
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(crashed)
+    assert conn.execute("SELECT count(*) FROM tag WHERE name LIKE 'half-written%'").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM claim").fetchone()[0] == 1
+    conn.close()
