@@ -262,23 +262,23 @@ class _Rows:
     def problem(self, row, column, message) -> None:
         self.incoming.problems.append(Problem(self.file, row, column, message))
 
-    def __iter__(self):
+    def _fitting_rows(self):
+        """Rows whose extra cells (beyond the header) are empty; the others are reported as problems."""
         width = len(self.table.header)
         for row, cells in self.table.rows:
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 self.problem(row, "", f"has {len(cells)} cells but the header has {width} columns "
                                       "(a stray comma or quote?).")
                 continue
+            yield row, cells, width
+
+    def __iter__(self):
+        for row, cells, _width in self._fitting_rows():
             yield row, {name: (cells[i] if i < len(cells) else "") for name, i in self.index}
 
     def raw(self):
         """(row, cells padded so that ``self.at[name]`` indexes any known column, "" when absent)."""
-        width = len(self.table.header)
-        for row, cells in self.table.rows:
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                self.problem(row, "", f"has {len(cells)} cells but the header has {width} columns "
-                                      "(a stray comma or quote?).")
-                continue
+        for row, cells, width in self._fitting_rows():
             yield row, (cells + [""] * (width + 1 - len(cells))) if len(cells) <= width else cells[:width] + [""]
 
     @property

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop import search
 from desktop.models import Claim
-from desktop.views.tables import record_table
+from desktop.views.tables import record_table, select_row
 from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, PAGE_SIZE, ClaimsTableModel
 from desktop.views.delegates import HighlightDelegate, PillDelegate
 from desktop.views.filters import FilterBar
@@ -183,12 +183,7 @@ class ClaimsPage(QWidget):
                 if self.model.claim_id(r) == claim_id:
                     row = r
                     break
-        if row is None:
-            return False
-        self.view.selectRow(row)
-        self.view.setCurrentIndex(self.model.index(row, 0))
-        self.view.scrollTo(self.model.index(row, 0))
-        return True
+        return select_row(self.view, row)
 
     def _current_changed(self, current, _previous) -> None:
         self.current_claim_changed.emit(current.siblingAtColumn(0).data(ID_ROLE) if current.isValid() else None)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import ClaimlogError
 from desktop.models import Archive, Claim, Evidence, Source
 from desktop.workflow import CREDIBILITY, SOURCE_KINDS, colour, label
-from desktop.views.tables import record_table
+from desktop.views.tables import record_table, select_row
 from desktop.views.open_url import open_url
 from desktop.views.sources_model import COLUMN, ID_ROLE, SourceFilter, SourcesTableModel, plain_tooltip
 
@@ -321,12 +321,7 @@ class SourcesPage(QWidget):
 
     def select_source(self, source_id: int) -> bool:
         row = self.model.row_of(source_id)
-        if row is None:
-            return False
-        self.view.selectRow(row)
-        self.view.setCurrentIndex(self.model.index(row, 0))
-        self.view.scrollTo(self.model.index(row, 0))
-        return True
+        return select_row(self.view, row)
 
     def _current_changed(self, current, _previous) -> None:
         self.detail.set_source(current.siblingAtColumn(0).data(ID_ROLE) if current.isValid() else None)

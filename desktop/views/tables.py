@@ -26,3 +26,14 @@ def record_table(model, object_name: str, *, multi_select: bool) -> QTableView:
     header.setHighlightSections(False)
     header.setStretchLastSection(True)
     return view
+
+
+def select_row(view: QTableView, row: int | None) -> bool:
+    """Make ``row`` the current, selected and visible row; False when there is none."""
+    if row is None:
+        return False
+    index = view.model().index(row, 0)
+    view.selectRow(row)
+    view.setCurrentIndex(index)
+    view.scrollTo(index)
+    return True
