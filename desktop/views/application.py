@@ -49,47 +49,42 @@ class _Quit(Exception):
 # ---------------------------------------------------------------- patchable dialogs
 
 
-def ask_damaged(parent, exc: DatabaseOpenError) -> str:
-    """The file cannot be used: "restore", "open" (another database) or "quit"."""
+def _ask_after_damage(parent, title: str, text: str, informative: str, last: tuple[str, str], *,
+                      default_last: bool) -> str:
+    """A critical box offering "restore", "open" (another database) or ``last`` = (answer, button text)."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
-    box.setWindowTitle("Claimlog cannot open the database")
+    box.setWindowTitle(title)
     box.setTextFormat(Qt_plain())
-    box.setText(str(exc))
-    box.setInformativeText("The file was left exactly as it was.")
+    box.setText(text)
+    box.setInformativeText(informative)
     restore = box.addButton("Restore a backup\u2026", QMessageBox.ButtonRole.AcceptRole)
     other = box.addButton("Open another database\u2026", QMessageBox.ButtonRole.ActionRole)
-    quit_button = box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(quit_button)
+    last_button = box.addButton(last[1], QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(last_button if default_last else restore)
     box.exec()
     clicked = box.clickedButton()
     if clicked is restore:
         return "restore"
     if clicked is other:
         return "open"
-    return "quit"
+    return last[0]
+
+
+def ask_damaged(parent, exc: DatabaseOpenError) -> str:
+    """The file cannot be used: "restore", "open" (another database) or "quit"."""
+    return _ask_after_damage(parent, "Claimlog cannot open the database", str(exc),
+                             "The file was left exactly as it was.", ("quit", "Quit"), default_last=True)
 
 
 def ask_damaged_in_use(parent, text: str) -> str:
     """SQLite found damage while the window was in use: "restore", "open" or "keep" (reading)."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Critical)
-    box.setWindowTitle("The database is damaged")
-    box.setTextFormat(Qt_plain())
-    box.setText(text)
-    box.setInformativeText("Claimlog has stopped writing to this file: it is now open read-only. "
-                           "Restore a backup, or open another database. Nothing was changed on disk.")
-    restore = box.addButton("Restore a backup\u2026", QMessageBox.ButtonRole.AcceptRole)
-    other = box.addButton("Open another database\u2026", QMessageBox.ButtonRole.ActionRole)
-    box.addButton("Keep reading", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(restore)
-    box.exec()
-    clicked = box.clickedButton()
-    if clicked is restore:
-        return "restore"
-    if clicked is other:
-        return "open"
-    return "keep"
+    return _ask_after_damage(
+        parent, "The database is damaged", text,
+        "Claimlog has stopped writing to this file: it is now open read-only. "
+        "Restore a backup, or open another database. Nothing was changed on disk.",
+        ("keep", "Keep reading"), default_last=False,
+    )
 
 
 def ask_open_elsewhere(parent, path: Path) -> bool:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop import backups
 from desktop import db as dbmod
 from desktop.errors import ClaimlogError
+from desktop.views.application import show_message  # patchable here too: tests replace this name
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,6 @@ def confirm_restore(parent, info: backups.BackupInfo) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def show_message(parent, title: str, text: str, *, warning: bool = False) -> None:
-    if warning:
-        QMessageBox.warning(parent, title, text)
-    else:
-        QMessageBox.information(parent, title, text)
 
 
 def _human_size(size: int) -> str:
