@@ -7,6 +7,7 @@ Highlighted words get a yellow background with black text for the same reason.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from PySide6.QtCore import QRectF, Qt
@@ -20,11 +21,17 @@ HIGHLIGHT_BG = QColor("#ffd54f")
 HIGHLIGHT_FG = QColor("#000000")
 
 
+@functools.lru_cache(maxsize=32)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
+    """One pattern per search (built once, not on every cell paint); longest terms first."""
+    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+
+
 def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Non-overlapping (start, end) of each term in ``text``, case-insensitive."""
     if not text or not terms:
         return []
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    pattern = _terms_pattern(tuple(terms))
     return [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
 
 
