@@ -5,7 +5,7 @@ import sys
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from desktop import search, services
 from desktop.models import Claim
@@ -405,3 +405,17 @@ def test_run_task_synchronous_mode_for_tests(monkeypatch):
     seen = []
     worker.run_task(None, lambda a, b: a + b, 2, 3, on_done=seen.append)
     assert seen == [5]
+
+
+def test_detail_pane_widens_instead_of_clipping_its_sections(window, make_claim):
+    """A long unbroken address must not push the detail pane into a horizontal scrollbar."""
+    claim = make_claim("Nineteen schools reopened in the district, the education office said.",
+                       appearance_url="https://www.displacementmonitor.example/2026/03/"
+                                      "schools-reopened-across-the-district-office-says-631")
+    window.resize(1280, 800)
+    window.reload()
+    assert window.select_claim(claim.id)
+    QApplication.processEvents()
+    detail = window.detail
+    assert detail.widget().width() <= detail.viewport().width()
+    assert not detail.horizontalScrollBar().isVisible()

@@ -26,7 +26,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -105,6 +105,18 @@ class DetailPane(QScrollArea):
         for widget in self.sections.values():
             if hasattr(widget, "set_claim"):
                 widget.set_claim(claim_id)
+        # The sections' minimum width may have changed (a long unbroken address, more
+        # status moves); the splitter enforces an explicit minimum, not a hint.
+        self.widget().layout().activate()
+        self.setMinimumWidth(self.minimumSizeHint().width())
+
+    def minimumSizeHint(self) -> QSize:
+        """As wide as the sections need: a scroll area asks for almost nothing, so the
+        splitter would squeeze it into a horizontal scrollbar and clipped buttons."""
+        hint = super().minimumSizeHint()
+        needed = (self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+                  + 2 * self.frameWidth())
+        return QSize(max(hint.width(), needed), hint.height())
 
 
 class MainWindow(QMainWindow):
