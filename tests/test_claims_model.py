@@ -3,11 +3,11 @@
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 
 from desktop import search, services
 from desktop.models import Claim
-from desktop.views import claims_model
+from desktop.views import claims_model, worker
 from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, TERM_ROLE, ClaimsTableModel
 
 
@@ -210,3 +210,78 @@ def test_search_only_count_equals_the_filter_count(claims, text):
     assert model.rowCount() == search.count_claims(search.ClaimFilter(text=text))
     assert shown_ids(model) == sql_ids(search.ClaimFilter(text=text))
     assert "fts minus trash" in model.plans
+
+
+# -- counting off the GUI thread (big files) --------------------------------
+@pytest.fixture
+def counts_off_thread(monkeypatch, small_pages):
+    """Treat the 23-claim file as big: first page first, exact count from a worker."""
+    monkeypatch.setattr(claims_model, "ASYNC_COUNT_FROM", 1)
+
+
+def test_big_file_shows_first_page_then_the_exact_count(qtbot, qtmodeltester, claims, counts_off_thread):
+    model = ClaimsTableModel()
+    assert not model.exact and model.rowCount() == 4 and model.live_total is None
+    assert shown_ids(model) == sql_ids(search.ClaimFilter())[:4]  # read before the count
+    with qtbot.waitSignal(model.count_settled, timeout=5000):
+        pass
+    assert model.exact and model.rowCount() == 23 and model.live_total == 23
+    assert shown_ids(model) == sql_ids(search.ClaimFilter())
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_filter_on_big_file_counts_off_thread_and_drops_stale_counts(qtbot, claims, counts_off_thread):
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    inserted = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    model.set_filter(search.ClaimFilter(text="river"))  # 15 matches: counted by a worker
+    assert not model.exact and model.rowCount() == 4
+    model.set_filter(search.ClaimFilter(text="covid"))  # 8 matches: replaces it before it lands
+    assert not model.exact
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    worker.wait_for_all()  # the stale count has finished too...
+    QCoreApplication.processEvents()  # ...and its callback has run
+    flt = search.ClaimFilter(text="covid")
+    assert model.rowCount() == search.count_claims(flt) == 8
+    assert shown_ids(model) == sql_ids(flt)
+    assert inserted == [(4, 7)]  # only the current filter's count changed the table
+
+
+def test_small_result_on_big_file_is_exact_at_once(claims, counts_off_thread):
+    model = ClaimsTableModel()
+    model.set_filter(search.ClaimFilter(ids=frozenset(claims[:3])))
+    assert model.exact  # fewer rows than a page: the first page was the count
+    assert model.rowCount() == 3 and shown_ids(model) == sql_ids(search.ClaimFilter(ids=frozenset(claims[:3])))
+
+
+def test_failed_background_count_is_redone_here(qtbot, claims, counts_off_thread, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("disk went away")
+
+    monkeypatch.setattr(claims_model, "_run_counts", broken)
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert model.rowCount() == 23 and model.live_total == 23
+
+
+def test_edit_while_counting_recounts(qtbot, claims, counts_off_thread):
+    model = ClaimsTableModel()
+    assert not model.exact
+    services.trash_claims([claims[5]])
+    model.refresh_claims([claims[5]])
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert model.rowCount() == 22
+    assert shown_ids(model) == sql_ids(search.ClaimFilter())
+
+
+def test_window_status_bar_says_counting_then_the_count(qtbot, database, claims, counts_off_thread):
+    from desktop.views.main_window import MainWindow
+
+    window = MainWindow(database)
+    qtbot.addWidget(window)
+    assert window.count_label.text() == "Counting claims\u2026"
+    qtbot.waitUntil(lambda: window.count_label.text() == "23 claims", timeout=5000)
+    window.claims_page.set_filter(search.ClaimFilter(text="river"))
+    assert window.count_label.text() == "Counting matches\u2026 of 23 claims"
+    qtbot.waitUntil(lambda: window.count_label.text() == "15 of 23 claims", timeout=5000)

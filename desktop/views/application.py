@@ -560,6 +560,9 @@ def run_gui(args) -> int:
     window.show()
     QTimer.singleShot(0, lambda: after_show(session))
     code = app.exec()
+    from desktop.views import worker
+
+    worker.wait_for_all()
     end_session(session)
     return code
 
@@ -576,7 +579,18 @@ def _save_screenshot(app, window, out) -> int:
         window.close()
         app.quit()
 
-    QTimer.singleShot(0, lambda: window.when_ready(grab))
+    def when_counted():
+        # The status bar shows the exact count in a rendering, not "Counting...".
+        model = window.claims_model
+        if model.exact:
+            grab()
+        else:
+            model.count_settled.connect(grab)
+
+    QTimer.singleShot(0, lambda: window.when_ready(when_counted))
     app.exec()
+    from desktop.views import worker
+
+    worker.wait_for_all()
     dbmod.close_database()
     return result["code"]

@@ -78,7 +78,7 @@ class EmptyState(QWidget):
 
 class ClaimsPage(QWidget):
     current_claim_changed = Signal(object)  # claim id or None
-    count_changed = Signal(int, int)  # shown, total
+    count_changed = Signal(int, int)  # shown, total (-1 while it is being counted)
     first_page_painted = Signal()
 
     def __init__(self, window, parent=None):
@@ -123,6 +123,7 @@ class ClaimsPage(QWidget):
         self.model.modelReset.connect(self._after_reset)
         self.model.rowsInserted.connect(lambda *_a: self._update_count())
         self.model.rowsRemoved.connect(lambda *_a: self._update_count())
+        self.model.count_settled.connect(self._count_settled)
         self._total = 0
         self._update_total()
         self._update_empty_state()
@@ -212,31 +213,46 @@ class ClaimsPage(QWidget):
     def _update_total(self) -> None:
         self._total_trash = self.model.filter.trash
         self._total = self._count_total(self._total_trash)
-        self._any_claim = bool(self.model.live_total) or Claim.select(Claim.id).limit(1).exists()
+        self._any_claim = (bool(self.model.live_total) or self.model.rowCount() > 0
+                           or Claim.select(Claim.id).limit(1).exists())
 
     def _update_count(self) -> None:
         if self.model.filter.trash != getattr(self, "_total_trash", None):
             self._total_trash = self.model.filter.trash
             self._total = self._count_total(self._total_trash)
-        self.count_changed.emit(self.model.rowCount(), self._total)
+        self.count_changed.emit(self.model.rowCount(), -1 if self._total is None else self._total)
 
     def _count_total(self, trash: bool) -> int:
         return search.count_claims(search.ClaimFilter(trash=True)) if trash else self.model.live_total
 
     def count_text(self) -> str:
         shown, total = self.model.rowCount(), self._total
+        default = self.model.filter.with_(trash=False).is_default
+        if total is None or (default and not self.model.exact):
+            return "Counting claims\u2026"
         noun = "claim" if total == 1 else "claims"
         if self.model.filter.trash:
             noun += " in the trash"
-        if self.model.filter.with_(trash=False).is_default:
+        if default:
             return f"{total:,} {noun}"
+        if not self.model.exact:
+            return f"Counting matches\u2026 of {total:,} {noun}"
         return f"{shown:,} of {total:,} {noun}"
+
+    def _count_settled(self) -> None:
+        """The exact count arrived from the worker: totals, status bar, empty state."""
+        self._update_total()
+        self._update_count()
+        self._update_empty_state()
 
     def _update_empty_state(self) -> None:
         empty = not self._any_claim
         self.stack.setCurrentWidget(self.empty if empty else self.view)
         self.filter_bar.setEnabled(not empty)
-        self.empty.new_button.setEnabled(_claim_form() is not None and not self.window_.read_only)
+        # find_spec, not an import: the form's module loads when first used,
+        # not on every start-up (23 ms).
+        self.empty.new_button.setEnabled(
+            importlib.util.find_spec("desktop.views.claim_form") is not None and not self.window_.read_only)
         self.empty.sample_button.setEnabled(
             importlib.util.find_spec("desktop.demo") is not None and not self.window_.read_only)
 

@@ -172,3 +172,9 @@ def _finish(task: Task) -> None:
         task.dialog.hide()
         task.dialog.deleteLater()
         task.dialog = None
+
+
+def wait_for_all(msecs: int = 30_000) -> bool:
+    """Before the process ends: let tasks still running finish (each is one
+    transaction, and a Python thread must not outlive the interpreter)."""
+    return QThreadPool.globalInstance().waitForDone(msecs)
