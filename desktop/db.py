@@ -20,7 +20,6 @@ from urllib.parse import quote
 
 import platformdirs
 from peewee import SqliteDatabase
-from playhouse.migrations import Runner
 
 from desktop.errors import DatabaseOpenError, StorageError
 from desktop.models import database
@@ -183,39 +182,58 @@ def verify_pragmas(db: SqliteDatabase, readonly: bool = False) -> dict:
     return found
 
 
-class _StampingRunner(Runner):
-    """playhouse's runner, also setting PRAGMA user_version in each migration's transaction."""
+def _stamping_runner(db: SqliteDatabase, directory: Path):
+    """playhouse's migration runner (imported only when a file may need it)."""
+    from playhouse.migrations import Runner
 
-    def _run(self, name, module, direction, fake=False):
-        with self.migrator.migration_context(getattr(module, "atomic", True)):
-            getattr(module, direction)(self.migrator, self.database)
-            if direction != "up":
-                raise NotImplementedError("Claimlog migrations only go forward")
-            # Foreign keys are off while a migration runs (table rebuilds must
-            # not cascade): check them before this transaction commits.
-            broken = self.database.execute_sql("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                table, rowid, parent = broken[0][:3]
-                raise DatabaseOpenError(
-                    self.database.database,
-                    f"the upgrade {name} would leave {len(broken)} broken link(s) (first: {table} row {rowid} "
-                    f"points to a missing {parent}); it was not applied.",
-                    "other",
-                )
-            self.History.create(name=name)
-            version = int(re.match(r"\d+", name).group())
-            self.database.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-            self.database.execute_sql(f"PRAGMA user_version = {version}")
+    class _StampingRunner(Runner):
+        _run = _run_stamped
+
+    return _StampingRunner(db, str(directory))
+
+
+def _latest_version(directory: Path) -> int:
+    """The number of the newest migration file in ``directory``."""
+    numbers = [int(m.group()) for name in os.listdir(directory) if (m := re.match(r"\d+(?=_\w*\.py$)", name))]
+    return max(numbers, default=0)
+
+
+def _run_stamped(self, name, module, direction, fake=False):
+    """Run one migration, also setting PRAGMA user_version in its transaction."""
+    with self.migrator.migration_context(getattr(module, "atomic", True)):
+        getattr(module, direction)(self.migrator, self.database)
+        if direction != "up":
+            raise NotImplementedError("Claimlog migrations only go forward")
+        # Foreign keys are off while a migration runs (table rebuilds must
+        # not cascade): check them before this transaction commits.
+        broken = self.database.execute_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            table, rowid, parent = broken[0][:3]
+            raise DatabaseOpenError(
+                self.database.database,
+                f"the upgrade {name} would leave {len(broken)} broken link(s) (first: {table} row {rowid} "
+                f"points to a missing {parent}); it was not applied.",
+                "other",
+            )
+        self.History.create(name=name)
+        version = int(re.match(r"\d+", name).group())
+        self.database.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        self.database.execute_sql(f"PRAGMA user_version = {version}")
 
 
 def pending_migrations(db: SqliteDatabase, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    runner = _StampingRunner(db, str(directory))
+    # Each migration stamps user_version in its own transaction: a file at the
+    # newest number needs nothing (and start-up skips importing the runner).
+    version = db.execute_sql("PRAGMA user_version").fetchone()[0]
+    if version and version == _latest_version(directory):
+        return []
+    runner = _stamping_runner(db, directory)
     return [m.name for m in runner.status() if m.path is not None and not m.applied]
 
 
 def migrate(db: SqliteDatabase, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply pending migrations, each in one transaction; return their names."""
-    return _StampingRunner(db, str(directory)).up()
+    return _stamping_runner(db, directory).up()
 
 
 def open_database(
@@ -256,7 +274,7 @@ def open_database(
             else:
                 target_dir = backup_dir or backups_folder(path)
                 backup_database(db, target_dir / f"{path.stem}-before-{pending[0]}.db")
-            _StampingRunner(db, str(migrations_dir)).up()
+            _stamping_runner(db, migrations_dir).up()
     except sqlite3.Error as exc:  # raw sqlite errors from peewee internals
         db.close()
         raise _open_error(path, exc) from None
