@@ -5,13 +5,18 @@ current filter (any number: the service takes a filter, not a list). A
 Preview says how many claims will change, how many already are so and how
 many the workflow gates refuse, grouped by reason; Apply is enabled only for
 the previewed settings, runs off the GUI thread with progress, and is one
-step on the undo stack.
+step on the undo stack. Undoing and redoing that step also run off the GUI
+thread for large changes (see ``BulkCommand``), with the window's undo stack
+held still until they end.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QUndoCommand
+import logging
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QUndoCommand
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -20,7 +25,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -31,7 +35,9 @@ from desktop import search, workflow
 from desktop.errors import ClaimlogError
 from desktop.services import bulk
 from desktop.services.bulk import BulkChange
-from desktop.views import preferences, worker
+from desktop.views import commands, preferences, worker
+
+log = logging.getLogger(__name__)
 
 KIND_LABELS = {
     "status": "Set work status",
@@ -40,6 +46,11 @@ KIND_LABELS = {
     "remove_tag": "Remove a tag",
 }
 PROGRESS_TITLE = "Applying the bulk change"
+UNDO_TITLE = "Undoing the bulk change"
+REDO_TITLE = "Redoing the bulk change"
+# From this many claims up, undo and redo run on a worker thread with progress;
+# below, they take a few tens of milliseconds and run in place.
+WORKER_FROM = 1000
 
 
 def notify(window, message: str) -> None:
@@ -49,43 +60,206 @@ def notify(window, message: str) -> None:
         bar().showMessage(message, 8000)
 
 
+def report_error(title: str, message: str) -> None:
+    """Tell the person an undo or redo failed (tests patch ``commands.report_error``)."""
+    commands.report_error(title, message)
+
+
+class StackGuard(QObject):
+    """Holds a window's undo stack still while a bulk undo or redo runs.
+
+    Every edit action of the window (Undo and Redo among them) is put in a
+    disabled ``QActionGroup``. What asks to enable or disable one meanwhile
+    (the stack does, as its index moves) is remembered by Qt and applies when
+    the group is enabled again, so the actions end up as they would have
+    been. A request to close the window is put off until the work ends; the
+    window closes then. Holds nest (a counter).
+    """
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.depth = 0
+        self.close_pending = False
+        self._group: QActionGroup | None = None
+        window.installEventFilter(self)
+
+    @classmethod
+    def of(cls, window) -> "StackGuard":
+        guard = getattr(window, "_bulk_stack_guard", None)
+        if guard is None:
+            guard = cls(window)
+            window._bulk_stack_guard = guard
+        return guard
+
+    @property
+    def running(self) -> bool:
+        return self.depth > 0
+
+    def hold(self) -> None:
+        self.depth += 1
+        if self.depth > 1:
+            return
+        group = QActionGroup(self)
+        group.setExclusionPolicy(QActionGroup.ExclusionPolicy.None_)
+        for action in getattr(self.window, "edit_actions", []):
+            if action.actionGroup() is None:  # (an action of another group is left alone)
+                group.addAction(action)
+        group.setEnabled(False)
+        self._group = group
+
+    def release(self) -> None:
+        if self.depth == 0:
+            return
+        self.depth -= 1
+        if self.depth:
+            return
+        group, self._group = self._group, None
+        if group is not None:
+            group.setEnabled(True)
+            for action in group.actions():
+                group.removeAction(action)
+            group.deleteLater()
+        if self.close_pending:
+            self.close_pending = False
+            self.window.close()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close and self.running:
+            event.ignore()
+            self.close_pending = True
+            notify(self.window, "The window closes once the bulk change has been undone or redone.")
+            return True
+        return False
+
+
 class BulkCommand(QUndoCommand):
-    """One bulk change as one undo step (the first redo was the apply itself)."""
+    """One bulk change as one undo step (the first redo was the apply itself).
+
+    Undo runs ``bulk.revert`` and redo applies the change again to the claims
+    that undo put back; each is one transaction. From ``WORKER_FROM`` claims
+    up they run on a worker thread with the progress dialog shown at once
+    (window-modal: the window takes no input until the end), and the
+    ``StackGuard`` keeps Undo, Redo and the other edit actions disabled.
+
+    ``QUndoStack`` moves its index as soon as ``undo()``/``redo()`` return,
+    so the stack runs ahead of the database while the work is under way.
+    If the work fails, nothing was written (the transaction rolled back), the
+    person is told so, and the index is moved back over this step without
+    touching the database: the stack again says what the database holds, and
+    the step can be tried again.
+    """
 
     def __init__(self, window, result: bulk.BulkResult):
         super().__init__(f"bulk change: {result.change.describe()} ({result.count:,} claims)")
         self.window, self.result = window, result
-        self._done = True
-
-    def _run(self, func, verb: str) -> None:
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            outcome = func()
-        except ClaimlogError as exc:
-            QGuiApplication.restoreOverrideCursor()
-            QMessageBox.warning(self.window, f"Bulk change not {verb}", str(exc))
-            self.setObsolete(True)
-            return
-        QGuiApplication.restoreOverrideCursor()
-        self.window.signals.claims_changed.emit([])
-        if outcome.skipped:
-            notify(self.window, f"{outcome.skipped:,} claims had changed since and were left alone.")
+        self.undone: bulk.BulkResult | None = None  # what the last undo put back
+        self.task = None  # the worker task while one runs
+        self._quiet = True  # QUndoStack.push calls redo(): the apply already ran
 
     def undo(self) -> None:
-        self._run(lambda: bulk.revert(self.result), "undone")
+        if not self._skip():
+            self._start("undo")
 
     def redo(self) -> None:
-        if self._done:
-            self._done = False
+        if not self._skip():
+            self._start("redo")
+
+    def _skip(self) -> bool:
+        quiet, self._quiet = self._quiet, False
+        return quiet
+
+    # -- the work -----------------------------------------------------------
+
+    def _start(self, direction: str) -> None:
+        guard = StackGuard.of(self.window)
+        guard.hold()
+        if direction == "undo":
+            func, args, size, title = _revert, (self.result,), self.result.count, UNDO_TITLE
+        else:
+            undone = self.undone
+            func, args, size, title = _reapply, (undone.ids, undone.change), undone.count, REDO_TITLE
+
+        def done(outcome):
+            self._record(direction, outcome)
+            QTimer.singleShot(0, lambda: self._finished(direction, guard, None))
+
+        def failed(exc):
+            QTimer.singleShot(0, lambda: self._finished(direction, guard, exc))
+
+        if size >= WORKER_FROM:
+            self.task = worker.run_task(self.window, func, *args, on_done=done, on_error=failed,
+                                        progress_title=title)
+            if self.task.dialog is not None:
+                self.task.dialog.show()  # at once: the window takes no input until the work ends
             return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            outcome = func(*args)
+        except Exception as exc:  # shown to the person once the stack has settled
+            failed(exc)
+        else:
+            done(outcome)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
 
-        def again():
-            result = bulk.apply(self.result.ids, self.result.change)
-            result.skipped = self.result.count - result.count
-            self.result = result
-            return result
+    def _record(self, direction: str, outcome: bulk.BulkResult) -> None:
+        if direction == "undo":
+            self.undone = outcome
+        else:
+            outcome.skipped = self.undone.count - outcome.count
+            self.result = outcome
 
-        self._run(again, "redone")
+    def _finished(self, direction: str, guard: StackGuard, error) -> None:
+        """On the GUI thread, after the stack has moved its index: tell, put back, release."""
+        self.task = None
+        if error is None:
+            guard.release()
+            outcome = self.undone if direction == "undo" else self.result
+            self.window.signals.claims_changed.emit([])
+            verb = "Undone" if direction == "undo" else "Redone"
+            note = f"{verb}: {outcome.change.describe()} on {outcome.count:,} claims."
+            if outcome.skipped:
+                note += f" {outcome.skipped:,} claims had changed since and were left alone."
+            notify(self.window, note)
+            return
+        kept = self._put_back(direction)
+        guard.release()
+        verb = "undone" if direction == "undo" else "redone"
+        if isinstance(error, ClaimlogError):
+            why = str(error)
+        else:
+            log.error("bulk %s failed", direction, exc_info=(type(error), error, error.__traceback__))
+            why = f"Unexpected problem: {error}"
+        state = "keep the bulk change" if direction == "undo" else "stay as they were before it"
+        where = ("It stays on the undo stack, so you can try again." if kept
+                 else "It is no longer on the undo stack.")
+        report_error(f"Bulk change not {verb}",
+                     f"{self.text()}: {why}\n\nNothing was changed: the claims {state}. {where}")
+
+    def _put_back(self, direction: str) -> bool:
+        """Move the stack's index back over this step without running it; False if it is gone."""
+        if not shiboken6.isValid(self) or not shiboken6.isValid(self.window):
+            return False
+        stack = self.window.undo_stack
+        if direction == "undo":
+            if stack.index() < stack.count() and stack.command(stack.index()) is self:
+                self._quiet = True
+                stack.redo()
+                return True
+        elif stack.index() > 0 and stack.command(stack.index() - 1) is self:
+            self._quiet = True
+            stack.undo()
+            return True
+        return False
+
+
+def _revert(result: bulk.BulkResult, progress=None) -> bulk.BulkResult:
+    return bulk.revert(result, progress=progress)
+
+
+def _reapply(ids: list[int], change: BulkChange, progress=None) -> bulk.BulkResult:
+    return bulk.apply(ids, change, progress=progress)
 
 
 class BulkDialog(QDialog):
