@@ -1,6 +1,5 @@
 """Rotating online backups, restore, and a backup taken while another process writes."""
 
-import os
 import sqlite3
 import stat
 import subprocess

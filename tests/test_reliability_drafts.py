@@ -1,7 +1,5 @@
 """Drafts of forms survive a crash: JSON beside nothing of the database, atomic, owner-only."""
 
-import json
-import os
 import stat
 
 import pytest
