@@ -14,11 +14,12 @@ link and its stance survive without revealing the source; importing it links
 the source with that uuid, or a placeholder source when there is none. The
 package carries everything else (titles, quotes, locators, archives).
 
-Export streams rows from the SQLite cursor (``fetchmany``, no model
-instances) straight into ``csv.writer.writerows``: SQLite casts the numbers
-to text and neutralises formula cells (``neutralise_sql``, the same rule as
-``csvcodec.neutralise``), so no Python runs per cell and memory stays flat
-however many claims there are.
+Export streams rows from the SQLite cursor (``fetchmany`` of a few hundred
+rows, no model instances, text fetched as UTF-8 bytes so nothing is decoded
+and encoded again) into ``csvcodec.csv_bytes``: SQLite casts the numbers to
+text and neutralises formula cells (``neutralise_sql``, the same rule as
+``csvcodec.neutralise``), so almost no Python runs per cell and memory stays
+flat however many claims there are.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from peewee import SQL, fn
 
 from desktop import search
-from desktop.exchange.csvcodec import FORMULA_START, Cancelled, csv_writer, open_csv_text
+from desktop.exchange.csvcodec import FORMULA_START, Cancelled, csv_bytes, open_csv_bytes
 from desktop.models import Claim
 from desktop.workflow import STANCES
 
@@ -43,6 +44,7 @@ CLAIM_COLUMNS = [
 DERIVED_COLUMNS = frozenset({"n_supports", "n_refutes", "n_context", "n_appearance"})
 REQUIRED_COLUMNS = ("text",)
 PROGRESS_EVERY = 2000
+FETCH_ROWS = 250  # rows per fetch: a batch this small stays in the CPU cache (faster than 2000)
 
 
 URN_PREFIX = "urn:uuid:"
@@ -118,28 +120,53 @@ class ExportResult:
     started_at: str = ""
 
 
-def write_claims(stream, flt: search.ClaimFilter, include_confidential: bool, progress=None, total=None) -> int:
-    """Write the claims CSV; the cells arrive from SQLite already neutralised (see ``export_query``)."""
+def write_query_csv(out, sql: str, params, progress=None, total=None) -> int:
+    """Write the rows of ``sql`` to the binary stream ``out`` as CSV lines; return how many.
+
+    The cells must arrive ready (neutralised, numbers as text where that
+    matters): see ``csvcodec.csv_bytes``. Text is fetched as UTF-8 bytes; the
+    connection's ``text_factory`` is switched only around each ``fetchmany``,
+    so nothing else (not even ``progress``) ever sees it changed.
+    ``progress(done, total)`` is called every ``PROGRESS_EVERY`` rows and at
+    the end; False from it raises ``Cancelled``.
+    """
     from desktop.models import database
 
-    if progress is not None and total is None:
-        total = search.count_claims(flt)
-    writer = csv_writer(stream)
-    writer.writerow(CLAIM_COLUMNS)
-    sql, params = export_query(flt, include_confidential).sql()
     cursor = database.execute_sql(sql, params)
+    connection = cursor.connection
+    fetch, write = cursor.fetchmany, out.write
     done = 0
-    while True:
-        batch = cursor.fetchmany(PROGRESS_EVERY)
-        if not batch:
-            break
-        writer.writerows(batch)
-        done += len(batch)
-        if progress is not None and progress(done, total) is False:
-            raise Cancelled()
+    try:
+        while True:
+            factory = connection.text_factory
+            connection.text_factory = bytes
+            try:
+                batch = fetch(FETCH_ROWS)
+            finally:
+                connection.text_factory = factory
+            if not batch:
+                break
+            write(csv_bytes(batch))
+            done += len(batch)
+            if progress is not None and done % PROGRESS_EVERY == 0 and progress(done, total) is False:
+                raise Cancelled()
+    finally:
+        cursor.close()
     if progress is not None and progress(done, total) is False:
         raise Cancelled()
     return done
+
+
+def write_claims(out, flt: search.ClaimFilter, include_confidential: bool, progress=None, total=None) -> int:
+    """Write the claims CSV (header and rows, no BOM) to the binary stream ``out``; return the row count.
+
+    The cells arrive from SQLite already neutralised (see ``export_query``).
+    """
+    if progress is not None and total is None:
+        total = search.count_claims(flt)
+    out.write(csv_bytes([CLAIM_COLUMNS]))
+    sql, params = export_query(flt, include_confidential).sql()
+    return write_query_csv(out, sql, params, progress, total)
 
 
 def export_claims_csv(path, flt: search.ClaimFilter | None = None, include_confidential: bool = False,
@@ -149,8 +176,8 @@ def export_claims_csv(path, flt: search.ClaimFilter | None = None, include_confi
 
     flt = flt or search.ClaimFilter()
     started = utcnow()
-    with open_csv_text(path) as stream:
-        n = write_claims(stream, flt, include_confidential, progress)
+    with open_csv_bytes(path) as out:
+        n = write_claims(out, flt, include_confidential, progress)
     return ExportResult(str(path), n, started_at=started)
 
 

@@ -2,7 +2,10 @@
 
 Writing: UTF-8 with a byte-order mark, CRLF line ends, RFC 4180 quoting
 (``csv.writer`` on a file opened with ``newline=""``), to a temporary file in
-the target folder that is renamed into place only once it is complete.
+the target folder that is renamed into place only once it is complete. The
+exports write with ``csv_bytes`` instead: the same bytes as ``csv.writer``
+(a property test holds them to it), built from the UTF-8 bytes SQLite hands
+over, a column at a time, so clean cells cost no Python work at all.
 
 Formula neutralisation (OWASP "CSV injection"): a cell whose first character
 is ``= + - @``, TAB, CR, LF or NUL gets one leading ``'``; so does a cell that
@@ -25,6 +28,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,6 +99,66 @@ def _umask() -> int:
 def open_csv_text(path, **kwargs):
     """``atomic_output`` for a CSV file as Excel and LibreOffice like it."""
     return atomic_output(path, "w", encoding="utf-8-sig", newline="", **kwargs)
+
+
+@contextmanager
+def open_csv_bytes(path):
+    """``atomic_output`` in binary, the UTF-8 byte-order mark already written: for ``csv_bytes``."""
+    with atomic_output(path, "wb") as handle:
+        handle.write(codecs.BOM_UTF8)
+        yield handle
+
+
+_MUST_QUOTE = re.compile(rb'[,"\r\n]').search  # what makes csv.writer (excel dialect, CRLF) quote a cell
+
+
+def _cell_bytes(value) -> bytes:
+    if value is None:
+        return b""
+    if value.__class__ is bytes:
+        return value
+    return str(value).encode("utf-8")  # what csv.writer writes for str, int, float
+
+
+def csv_bytes(rows) -> bytes:
+    """The CSV lines of ``rows`` as UTF-8, exactly the bytes ``csv_writer`` writes for them.
+
+    ``rows`` is a list of equally long tuples; a cell is UTF-8 ``bytes`` (what
+    SQLite hands over with ``text_factory = bytes``), None (an empty cell), or
+    a str or number (written as its ``str``, as csv.writer does). Minimal
+    quoting: a cell holding a comma, a double quote, CR or LF is quoted, its
+    double quotes doubled; every line ends with CRLF. No neutralisation here.
+
+    The work goes column by column: a column is joined once and searched in
+    C, and only a column that holds a comma (say) looks at its cells one by
+    one. A lone empty cell on a line is written ``""``, as csv.writer does.
+    """
+    if not rows:
+        return b""
+    width = len(rows[0])
+    if width < 2 or any(len(row) != width for row in rows):
+        return b"".join(_line(row) for row in rows)
+    columns = list(zip(*rows))
+    for i, column in enumerate(columns):
+        try:
+            joined = b"".join(column)
+        except TypeError:  # None (or a number, or str) among the bytes
+            column = columns[i] = [_cell_bytes(v) for v in column]
+            joined = b"".join(column)
+        # (``44 in b`` is memchr; ``b"," in b`` would first try the needle as an int and clear an error)
+        if 34 in joined or 13 in joined or 10 in joined:
+            columns[i] = [b'"' + v.replace(b'"', b'""') + b'"' if _MUST_QUOTE(v) else v for v in column]
+        elif 44 in joined:
+            columns[i] = [b'"' + v + b'"' if 44 in v else v for v in column]
+    return b"\r\n".join(map(b",".join, zip(*columns))) + b"\r\n"
+
+
+def _line(row) -> bytes:
+    """One line of ``csv_bytes``, cell by cell (rows of unusual width)."""
+    cells = [_cell_bytes(v) for v in row]
+    if len(cells) == 1 and not cells[0]:
+        return b'""\r\n'
+    return b",".join(b'"' + v.replace(b'"', b'""') + b'"' if _MUST_QUOTE(v) else v for v in cells) + b"\r\n"
 
 
 class _EmptyText(str):

@@ -50,10 +50,15 @@ def _claim_id_subquery(flt: search.ClaimFilter) -> tuple[str, list]:
     return query.sql()
 
 
-def _text(member, zf: zipfile.ZipFile):
+def _member(member, zf: zipfile.ZipFile):
+    """A binary stream into the zip member, the UTF-8 byte-order mark already written."""
     raw = zf.open(member, "w", force_zip64=True)
     raw.write(b"\xef\xbb\xbf")
-    return io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=False)
+    return raw
+
+
+def _text(member, zf: zipfile.ZipFile):
+    return io.TextIOWrapper(_member(member, zf), encoding="utf-8", newline="", write_through=False)
 
 
 def _rows(sql: str, params):
@@ -141,8 +146,8 @@ def export_package(path, flt: search.ClaimFilter | None = None, include_confiden
     with database.atomic(lock_type="DEFERRED"):  # one read snapshot for all five members
         with atomic_output(path, "wb") as handle:
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-                with _text("claims.csv", zf) as stream:
-                    n_claims = claims_csv.write_claims(stream, flt, include_confidential, progress, total)
+                with _member("claims.csv", zf) as out:
+                    n_claims = claims_csv.write_claims(out, flt, include_confidential, progress, total)
                 with _text("sources.csv", zf) as stream:
                     n_sources = write_rows(stream, SOURCE_COLUMNS, source_rows(flt, include_confidential))
                 with _text("evidence.csv", zf) as stream:
