@@ -203,3 +203,40 @@ def test_any_tag_name_is_added_and_reverted_or_refused_by_field(make_claim, name
     assert name.strip().casefold() in [t.casefold() for t in tags_text.split("; ")]
     bulk.revert(result)
     assert (Claim.get_by_id(cid).tags_text, sorted(t.name for t in Tag.select())) == before
+
+
+def _claim_state():
+    rows = Claim.select(Claim.id, Claim.status, Claim.verdict, Claim.finalised_at, Claim.tags_text).tuples()
+    index = dict(ClaimIndex.select(ClaimIndex.rowid, ClaimIndex.tags).tuples())
+    return {row[0]: row[1:] + (index.get(row[0]),) for row in rows}
+
+
+@pytest.mark.parametrize("change", [BulkChange("status", s, reason="bulk round trip") for s in
+                                    ("in_progress", "on_hold", "needs_review", "final", "reopened",
+                                     "cancelled")]
+                         + [BulkChange("verdict", v) for v in ("false", "unverified", None)]
+                         + [BulkChange("add_tag", "round-trip"), BulkChange("remove_tag", "Ceasefire")])
+def test_apply_then_revert_gives_back_every_claim_as_it_was(database, change):
+    """On demo data (every status, final claims with finalised_at, tags): revert undoes apply
+    exactly (status, verdict, finalised_at, tags_text and the index), and applying again after
+    the revert changes the same claims."""
+    from desktop import demo
+
+    demo.generate(200, seed=11)
+    if change.kind == "remove_tag":
+        tagged = bulk.apply(search.ClaimFilter(), BulkChange("add_tag", change.value))
+        assert tagged.count > 0
+    before = _claim_state()
+    result = bulk.apply(search.ClaimFilter(), change)
+    assert result.count > 0
+    after = _claim_state()
+    assert {cid for cid in before if before[cid] != after[cid]} == set(result.ids)
+    undone = bulk.revert(result)
+    assert undone.count == result.count and undone.skipped == 0
+    assert _claim_state() == before
+    again = bulk.apply(undone.ids, change)
+
+    def finalised_or_not(state):  # entering Final again stamps a new finalised_at
+        return {cid: (s[0], s[1], s[2] is not None) + s[3:] for cid, s in state.items()}
+
+    assert again.ids == result.ids and finalised_or_not(_claim_state()) == finalised_or_not(after)

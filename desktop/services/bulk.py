@@ -256,10 +256,12 @@ def apply(target, change: BulkChange, who: str | None = None, progress: Progress
         _step(progress, 1, 4)
         _history("status", "r.a", change.value, who, now, change.reason, "r.b IS NOT NULL")
         _step(progress, 2, 4)
-        finalised = "COALESCE(finalised_at, ?)" if change.value == "final" else "finalised_at"
+        # finalised_at is set only on entering Final: a column in SET costs the
+        # upkeep of its index on every row, even when the value stays the same.
+        finalised = ", finalised_at = COALESCE(finalised_at, ?)" if change.value == "final" else ""
         params = [change.value, now] + ([now] if change.value == "final" else [])
         database.execute_sql(
-            f"UPDATE claim SET status = ?, updated_at = ?, finalised_at = {finalised} "
+            f"UPDATE claim SET status = ?, updated_at = ?{finalised} "
             "WHERE id IN (SELECT id FROM temp.bulk_rows)", params,
         )
     elif change.kind == "verdict":
@@ -304,12 +306,17 @@ def _change_tag(add: bool, tag_id: int, now: str, progress: Progress) -> None:
         )
     _step(progress, 2, 4)
     updates = []
+    folded = name.casefold()
+    new_tags: dict = {}  # old tags_text -> (new tags_text, its index text): many claims share one
     for claim_id, tags_text, _ in database.execute_sql("SELECT id, a, b FROM temp.bulk_rows"):
-        names = [t for t in _tag_names(tags_text) if t.casefold() != name.casefold()]
-        if add:
-            names.append(name)
-        names.sort(key=str.casefold)
-        updates.append(("; ".join(names), search.index_text(" ".join(names)), claim_id))
+        new = new_tags.get(tags_text)
+        if new is None:
+            names = [t for t in _tag_names(tags_text) if t.casefold() != folded]
+            if add:
+                names.append(name)
+            names.sort(key=str.casefold)
+            new = new_tags[tags_text] = ("; ".join(names), search.index_text(" ".join(names)))
+        updates.append((new[0], new[1], claim_id))
     cursor = database.cursor()
     cursor.executemany("UPDATE claim SET tags_text = ?, updated_at = ? WHERE id = ?",
                        ((text, now, cid) for text, _, cid in updates))
@@ -350,9 +357,15 @@ def revert(result: BulkResult, who: str | None = None, progress: Progress = None
         )
         _step(progress, 2, 4)
         database.execute_sql(
-            "UPDATE claim SET status = (SELECT a FROM temp.bulk_rows r WHERE r.id = claim.id), "
-            "finalised_at = (SELECT b FROM temp.bulk_rows r WHERE r.id = claim.id), updated_at = ? "
+            "UPDATE claim SET status = (SELECT a FROM temp.bulk_rows r WHERE r.id = claim.id), updated_at = ? "
             "WHERE id IN (SELECT id FROM temp.bulk_rows)", (now,),
+        )
+        # finalised_at back to what it was, written only where it differs
+        # (after a change to Final; otherwise nowhere, sparing its index).
+        database.execute_sql(
+            "UPDATE claim SET finalised_at = (SELECT b FROM temp.bulk_rows r WHERE r.id = claim.id) "
+            "WHERE id IN (SELECT r.id FROM temp.bulk_rows r JOIN claim c ON c.id = r.id "
+            "WHERE c.finalised_at IS NOT r.b)"
         )
     elif change.kind == "verdict":
         gated = ", ".join(f"'{s}'" for s in sorted(GATED_STATUSES))
