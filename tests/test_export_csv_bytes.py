@@ -90,3 +90,28 @@ def test_nul_survives_the_bytes_path():
     conn.close()
     assert got == value.encode("utf-8")
     assert csvcodec.csv_bytes([(got, b"1")]) == reference([(value, "1")])
+
+
+def reference_neutralised(rows, empty_text) -> bytes:
+    """What ``write_rows`` writes (the package members' rule), without its header."""
+    prepared = [[csvcodec.EMPTY_TEXT if i in empty_text and v == "" else (None if v is None else str(v))
+                 for i, v in enumerate(row)] for row in rows]
+    buffer = io.StringIO(newline="")
+    csvcodec.write_rows(buffer, ["h"], prepared)
+    return buffer.getvalue().encode("utf-8")[len(b"h\r\n"):]
+
+
+FORMULA_TEXT = st.tuples(st.sampled_from(["", "=", "+", "-", "@", "'", "\t", "\r", "\n", "\x00", "\x1f", "\x1f="]),
+                         TEXT).map("".join)
+FORMULA_CELL = st.one_of(FORMULA_TEXT, TEXT, st.none(), st.integers(-5, 5), st.just(""))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 5).flatmap(lambda width: st.lists(st.lists(FORMULA_CELL, min_size=width, max_size=width),
+                                                         max_size=6)),
+       st.sets(st.integers(0, 4), max_size=2))
+@example([["", None, "=1", "\x1f=x", "-2"], [None, "", "a", "b", "c"]], {0, 1})
+@example([[-1, "\x00a"], ["x", "'"]], set())
+def test_neutralised_csv_bytes_is_what_write_rows_writes(rows, empty_text):
+    expected = reference_neutralised(rows, empty_text)
+    assert csvcodec.csv_bytes(as_sqlite_hands_them_over(rows), neutralise=True, empty_text=empty_text) == expected

@@ -120,11 +120,12 @@ class ExportResult:
     started_at: str = ""
 
 
-def write_query_csv(out, sql: str, params, progress=None, total=None) -> int:
+def write_query_csv(out, sql: str, params, progress=None, total=None, neutralise: bool = False,
+                    empty_text=()) -> int:
     """Write the rows of ``sql`` to the binary stream ``out`` as CSV lines; return how many.
 
-    The cells must arrive ready (neutralised, numbers as text where that
-    matters): see ``csvcodec.csv_bytes``. Text is fetched as UTF-8 bytes; the
+    The cells are written by ``csvcodec.csv_bytes`` (``neutralise`` and
+    ``empty_text`` are passed to it). Text is fetched as UTF-8 bytes; the
     connection's ``text_factory`` is switched only around each ``fetchmany``,
     so nothing else (not even ``progress``) ever sees it changed.
     ``progress(done, total)`` is called every ``PROGRESS_EVERY`` rows and at
@@ -146,7 +147,7 @@ def write_query_csv(out, sql: str, params, progress=None, total=None) -> int:
                 connection.text_factory = factory
             if not batch:
                 break
-            write(csv_bytes(batch))
+            write(csv_bytes(batch, neutralise, empty_text))
             done += len(batch)
             if progress is not None and done % PROGRESS_EVERY == 0 and progress(done, total) is False:
                 raise Cancelled()

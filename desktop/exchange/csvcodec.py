@@ -110,55 +110,80 @@ def open_csv_bytes(path):
 
 
 _MUST_QUOTE = re.compile(rb'[,"\r\n]').search  # what makes csv.writer (excel dialect, CRLF) quote a cell
+# FORMULA_START is ASCII, so a UTF-8 text starts with one of these bytes exactly when its first character is one.
+_FORMULA_BYTES = frozenset(ord(c) for c in FORMULA_START)
+_SEP = b"\x1f"  # joins a column for the searches below; a cell holding it only costs a closer look
+_FORMULA_AFTER_SEP = re.compile(_SEP + b"[" + re.escape("".join(sorted(FORMULA_START)).encode()) + b"]").search
 
 
-def _cell_bytes(value) -> bytes:
-    if value is None:
-        return b""
-    if value.__class__ is bytes:
+def _as_bytes(value):
+    """None stays None; a str or number becomes the UTF-8 of its ``str`` (what csv.writer writes)."""
+    if value is None or value.__class__ is bytes:
         return value
-    return str(value).encode("utf-8")  # what csv.writer writes for str, int, float
+    return str(value).encode("utf-8")
 
 
-def csv_bytes(rows) -> bytes:
+def csv_bytes(rows, neutralise: bool = False, empty_text=()) -> bytes:
     """The CSV lines of ``rows`` as UTF-8, exactly the bytes ``csv_writer`` writes for them.
 
-    ``rows`` is a list of equally long tuples; a cell is UTF-8 ``bytes`` (what
-    SQLite hands over with ``text_factory = bytes``), None (an empty cell), or
-    a str or number (written as its ``str``, as csv.writer does). Minimal
-    quoting: a cell holding a comma, a double quote, CR or LF is quoted, its
-    double quotes doubled; every line ends with CRLF. No neutralisation here.
+    ``rows`` is a list of tuples; a cell is UTF-8 ``bytes`` (what SQLite hands
+    over with ``text_factory = bytes``), None (an empty cell), or a str or
+    number (written as its ``str``, as csv.writer does). Minimal quoting: a
+    cell holding a comma, a double quote, CR or LF is quoted, its double
+    quotes doubled; every line ends with CRLF; a line of one empty cell is
+    ``""``. With ``neutralise`` every cell is first neutralised as
+    ``write_rows`` does (``neutralise``; None stays an empty cell), and in the
+    columns listed in ``empty_text`` an empty text is written as a lone ``'``
+    (``EMPTY_TEXT``), None as an empty cell.
 
     The work goes column by column: a column is joined once and searched in
     C, and only a column that holds a comma (say) looks at its cells one by
-    one. A lone empty cell on a line is written ``""``, as csv.writer does.
+    one, so clean cells cost no Python work at all.
     """
     if not rows:
         return b""
     width = len(rows[0])
-    if width < 2 or any(len(row) != width for row in rows):
-        return b"".join(_line(row) for row in rows)
+    if width < 2 or min(map(len, rows)) != width or max(map(len, rows)) != width:
+        return b"".join(_line(row, neutralise, empty_text) for row in rows)
     columns = list(zip(*rows))
     for i, column in enumerate(columns):
         try:
-            joined = b"".join(column)
+            joined = _SEP.join(column)
+            has_none = False
         except TypeError:  # None (or a number, or str) among the bytes
-            column = columns[i] = [_cell_bytes(v) for v in column]
-            joined = b"".join(column)
+            column = [v if v is None or v.__class__ is bytes else str(v).encode("utf-8") for v in column]
+            joined = _SEP.join([b"" if v is None else v for v in column])
+            has_none = True
+        if neutralise and (_FORMULA_AFTER_SEP(joined) or (joined and joined[0] in _FORMULA_BYTES)):
+            column = [b"'" + v if v and v[0] in _FORMULA_BYTES else v for v in column]
+        if i in empty_text:
+            column = [b"" if v is None else v or b"'" for v in column]
+        elif has_none:
+            column = [b"" if v is None else v for v in column]
         # (``44 in b`` is memchr; ``b"," in b`` would first try the needle as an int and clear an error)
         if 34 in joined or 13 in joined or 10 in joined:
-            columns[i] = [b'"' + v.replace(b'"', b'""') + b'"' if _MUST_QUOTE(v) else v for v in column]
+            column = [b'"' + v.replace(b'"', b'""') + b'"' if _MUST_QUOTE(v) else v for v in column]
         elif 44 in joined:
-            columns[i] = [b'"' + v + b'"' if 44 in v else v for v in column]
+            column = [b'"' + v + b'"' if 44 in v else v for v in column]
+        columns[i] = column
     return b"\r\n".join(map(b",".join, zip(*columns))) + b"\r\n"
 
 
-def _line(row) -> bytes:
+def _line(row, neutralise: bool, empty_text) -> bytes:
     """One line of ``csv_bytes``, cell by cell (rows of unusual width)."""
-    cells = [_cell_bytes(v) for v in row]
+    cells = []
+    for i, v in enumerate(row):
+        v = _as_bytes(v)
+        if v is None:
+            v = b""
+        elif neutralise and v and v[0] in _FORMULA_BYTES:
+            v = b"'" + v
+        elif not v and i in empty_text:
+            v = b"'"
+        cells.append(b'"' + v.replace(b'"', b'""') + b'"' if _MUST_QUOTE(v) else v)
     if len(cells) == 1 and not cells[0]:
         return b'""\r\n'
-    return b",".join(b'"' + v.replace(b'"', b'""') + b'"' if _MUST_QUOTE(v) else v for v in cells) + b"\r\n"
+    return b",".join(cells) + b"\r\n"
 
 
 class _EmptyText(str):
