@@ -75,7 +75,7 @@ class Gate:
         def tick():
             undo, redo = edit_action(window, QKeySequence.StandardKey.Undo), edit_action(window, "Ctrl+Y")
             self.seen["enabled"] = (undo.isEnabled(), redo.isEnabled(), window.bulk_action.isEnabled())
-            task = command.task
+            task = command.task if command is not None else None
             self.seen["dialog"] = task is not None and task.dialog is not None and task.dialog.isVisible()
             if on_tick is not None:
                 on_tick()
@@ -200,4 +200,25 @@ def test_small_changes_undo_in_place_and_redo_only_what_undo_put_back(window, qt
     assert Claim.get_by_id(moved).status == "in_progress"
     assert command.result.count == command.undone.count
     qtbot.waitUntil(lambda: undo.isEnabled() and window.bulk_action.isEnabled(), timeout=5000)
+    assert messages == []
+
+
+def test_the_stack_is_held_while_the_dialog_applies_even_if_the_dialog_is_closed(window, qtbot, monkeypatch,
+                                                                              messages):
+    before = statuses()
+    dialog = bulk_dialog.open_bulk_dialog(window)
+    dialog.use_filter.setChecked(True)
+    dialog.status_value.setCurrentIndex(dialog.status_value.findData("on_hold"))
+    dialog.preview_button.click()
+    qtbot.waitUntil(dialog.apply_button.isEnabled, timeout=10000)
+    undo = edit_action(window, QKeySequence.StandardKey.Undo)
+    gate = Gate(monkeypatch, "apply", window, None, on_tick=dialog.reject)
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: undo.isEnabled(), timeout=20000)
+    assert gate.seen["worker_thread"] is True and gate.seen["enabled"] == (False, False, False)
+    assert window.undo_stack.count() == 1  # the step landed although the dialog was gone
+    assert statuses() != before
+    undo.trigger()
+    qtbot.waitUntil(lambda: edit_action(window, "Ctrl+Y").isEnabled(), timeout=20000)
+    assert statuses() == before
     assert messages == []

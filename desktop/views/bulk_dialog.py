@@ -191,6 +191,7 @@ class BulkCommand(QUndoCommand):
             self.task = worker.run_task(self.window, func, *args, on_done=done, on_error=failed,
                                         progress_title=title)
             if self.task.dialog is not None:
+                self.task.dialog.setMinimumWidth(360)
                 self.task.dialog.show()  # at once: the window takes no input until the work ends
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -392,14 +393,32 @@ class BulkDialog(QDialog):
         self.apply_button.setEnabled(False)
         self.preview_button.setEnabled(False)
         self.preview_label.setText("Applying\u2026")
-        worker.run_task(self.window, bulk.apply, self.target(), self._previewed[1], on_done=self._applied,
-                        on_error=self._failed, progress_title=PROGRESS_TITLE)
+        # Undo and Redo wait for the apply (its step lands on top of the stack).
+        # The outcome is handled even if this dialog was closed meanwhile.
+        window, guard = self.window, StackGuard.of(self.window)
+        guard.hold()
+
+        def applied(result: bulk.BulkResult) -> None:
+            window.undo_stack.push(BulkCommand(window, result))
+            guard.release()
+            window.signals.claims_changed.emit([])
+            notify(window, f"Bulk change: {result.change.describe()} on {result.count:,} claims (Ctrl+Z to undo).")
+            if shiboken6.isValid(self):
+                self._applied(result)
+
+        def failed(exc) -> None:
+            guard.release()
+            if shiboken6.isValid(self):
+                self._failed(exc)
+            else:
+                report_error("Bulk change not applied", str(exc) if isinstance(exc, ClaimlogError)
+                             else f"Unexpected problem: {exc}")
+
+        worker.run_task(window, bulk.apply, self.target(), self._previewed[1], on_done=applied,
+                        on_error=failed, progress_title=PROGRESS_TITLE)
 
     def _applied(self, result: bulk.BulkResult) -> None:
         self.result = result
-        self.window.undo_stack.push(BulkCommand(self.window, result))
-        self.window.signals.claims_changed.emit([])
-        notify(self.window, f"Bulk change: {result.change.describe()} on {result.count:,} claims (Ctrl+Z to undo).")
         self.applied.emit(result)
         self.accept()
 
