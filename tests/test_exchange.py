@@ -679,3 +679,66 @@ def test_package_table_problems_are_found(sample, tmp_path):
     found = {(p.file, p.row, p.column) for p in importer.read_file(out).problems}
     assert found == {("evidence.csv", 3, "stance"), ("evidence.csv", len(evidence_rows) + 1, "locator"),
                      ("history.csv", 2, "at"), ("history.csv", 3, "is_correction")}
+
+
+# -- bulk path: indexes dropped and built again ---------------------------------------------
+
+
+def _schema() -> list:
+    return proxy.execute_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").fetchall()
+
+
+def test_large_import_rebuilds_indexes_with_the_same_result(sample, tmp_path, monkeypatch):
+    """With the rebuild threshold lowered to 1, a package import drops and re-creates the secondary
+    indexes: the rows, the search index and the schema come out exactly as without it."""
+    from desktop.services import exchange as service
+
+    out = tmp_path / "p.zip"
+    package.export_package(out, ClaimFilter(), include_confidential=True)
+    results = []
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(service, "REBUILD_FROM", threshold)
+        dropped = []
+        real_drop = service._IndexRebuild.drop
+
+        def spy(self, tables, real_drop=real_drop, dropped=dropped):
+            real_drop(self, tables)
+            dropped.extend(name for name, _ in self.dropped)
+
+        monkeypatch.setattr(service._IndexRebuild, "drop", spy)
+        with bound(tmp_path / f"laptop{threshold}.db"):
+            schema = _schema()
+            import_file(out)
+            healthy()
+            assert _schema() == schema
+            rows = dump()
+            rows.pop("claimant")  # its created_at is the time of the import
+            results.append(rows)
+            again = import_file(out)
+            assert again.counts["unchanged"] == 3 and dump()["claim_fts"] == rows["claim_fts"]
+        assert bool(dropped) == (threshold == 1)
+        if dropped:
+            assert "claim_live_status" in dropped and "claim_uuid" not in dropped  # unique ones stay
+    assert results[0] == results[1]
+
+
+def test_cancelled_large_import_keeps_the_indexes(sample, tmp_path, monkeypatch):
+    from desktop.services import exchange as service
+
+    monkeypatch.setattr(service, "REBUILD_FROM", 1)
+    out = tmp_path / "p.zip"
+    package.export_package(out, ClaimFilter(), include_confidential=True)
+    with bound(tmp_path / "laptop.db"):
+        schema, before = _schema(), dump()
+        seen = []
+
+        def progress(done, total):
+            seen.append(proxy.execute_sql("SELECT count(*) FROM sqlite_master WHERE name = 'claim_live_status'")
+                        .fetchone()[0])
+            return done < total // 2
+
+        with pytest.raises(csvcodec.Cancelled):
+            import_file(out, progress=progress)
+        assert seen[-1] == 0  # cancelled while the indexes were away
+        assert _schema() == schema and dump() == before
+        healthy()

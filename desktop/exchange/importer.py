@@ -34,6 +34,7 @@ from datetime import datetime
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from desktop.errors import ValidationError
 from desktop.exchange import claims_csv, package
@@ -47,7 +48,7 @@ from desktop.exchange.csvcodec import (
     read_table,
     unneutralise,
 )
-from desktop.models import Claim, Evidence, Source
+from desktop.models import database
 from desktop.services.common import (
     LIMITS,
     clean_line,
@@ -716,8 +717,7 @@ def _read_history(table: Table, incoming: Incoming) -> None:
 ADDED, UPDATED, KEPT, CONFLICT, UNCHANGED = "added", "updated", "kept", "conflict", "unchanged"
 
 
-@dataclass
-class Local:
+class Local(NamedTuple):
     id: int
     created_at: str
     updated_at: str
@@ -764,32 +764,40 @@ class Plan:
                 f"{c[UNCHANGED]:,} unchanged")
 
 
-def _chunks(items, size=500):
-    items = list(items)
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def _rows_for(sql: str, values) -> list[tuple]:
+    """``sql`` run with the JSON array of ``values`` as its one parameter (read with json_each)."""
+    values = list(values)
+    if not values:
+        return []
+    return database.execute_sql(sql, (json.dumps(values),)).fetchall()
 
 
 def local_claims(uuids) -> dict[str, Local]:
-    found = {}
-    for chunk in _chunks(uuids):
-        query = Claim.select(Claim.uuid, Claim.id, Claim.created_at, Claim.updated_at, Claim.synced_at).where(
-            Claim.uuid.in_(chunk))
-        for u, cid, created, updated, synced in query.tuples():
-            found[u] = Local(cid, created, updated, synced)
-    return found
+    uuids = list(uuids)
+    if not uuids:
+        return {}
+    if len(uuids) * 4 >= database.execute_sql("SELECT count(*) FROM claim").fetchone()[0]:
+        # many of the claims here: one pass over the table beats a look-up per uuid
+        wanted = set(uuids)
+        rows = [r for r in database.execute_sql("SELECT uuid, id, created_at, updated_at, synced_at FROM claim")
+                if r[0] in wanted]
+    else:
+        rows = _rows_for("SELECT c.uuid, c.id, c.created_at, c.updated_at, c.synced_at FROM json_each(?) j"
+                         " CROSS JOIN claim c ON c.uuid = j.value", uuids)
+    return {u: Local(cid, created, updated, synced) for u, cid, created, updated, synced in rows}
 
 
 def local_source_uuids(uuids) -> set[str]:
-    found = set()
-    for chunk in _chunks(uuids):
-        found.update(u for (u,) in Source.select(Source.uuid).where(Source.uuid.in_(chunk)).tuples())
-    return found
+    return {u for (u,) in _rows_for("SELECT s.uuid FROM json_each(?) j CROSS JOIN source s ON s.uuid = j.value",
+                                    uuids)}
 
 
-def _has_local_decisive(claim_id: int) -> bool:
-    return Evidence.select().where(Evidence.claim == claim_id,
-                                   Evidence.stance.in_(sorted(DECISIVE_STANCES))).exists()
+def _locally_decisive(claim_ids) -> set[int]:
+    """The claims among ``claim_ids`` that have a supporting or refuting source here."""
+    stances = ", ".join(f"'{s}'" for s in sorted(DECISIVE_STANCES))
+    return {cid for (cid,) in _rows_for(
+        "SELECT DISTINCT e.claim_id FROM json_each(?) j CROSS JOIN evidence e ON e.claim_id = j.value"
+        f" WHERE e.stance IN ({stances})", claim_ids)}
 
 
 def plan(incoming: Incoming) -> Plan:
@@ -803,47 +811,61 @@ def plan(incoming: Incoming) -> Plan:
     decisive_in_file: set[str] = set()
     if incoming.kind == "package":
         file_sources = {s.uuid for s in incoming.sources}
-        missing_claims = {e.claim_uuid for e in incoming.evidence} | {h.claim_uuid for h in incoming.history}
-        missing_claims -= file_claims
+        evidence_claims = {e.claim_uuid for e in incoming.evidence}
+        evidence_sources = {e.source_uuid for e in incoming.evidence}
+        history_claims = {h.claim_uuid for h in incoming.history}
+        missing_claims = (evidence_claims | history_claims) - file_claims
         known_claims = file_claims | set(local_claims(missing_claims))
-        wanted_sources = {e.source_uuid for e in incoming.evidence} - file_sources
+        wanted_sources = evidence_sources - file_sources
         known_sources = file_sources | local_source_uuids(wanted_sources)
-        for e in incoming.evidence:
-            if e.claim_uuid not in known_claims:
-                result.problems.append(Problem("evidence.csv", e.row, "claim_uuid",
-                                               f"no claim with uuid {e.claim_uuid} in the package or here."))
-            if e.source_uuid not in known_sources:
-                result.problems.append(Problem("evidence.csv", e.row, "source_uuid",
-                                               f"no source with uuid {e.source_uuid} in the package or here."))
-            if e.stance in DECISIVE_STANCES:
-                decisive_in_file.add(e.claim_uuid)
-        for h in incoming.history:
-            if h.claim_uuid not in known_claims:
-                result.problems.append(Problem("history.csv", h.row, "claim_uuid",
-                                               f"no claim with uuid {h.claim_uuid} in the package or here."))
+        if not (evidence_claims <= known_claims and evidence_sources <= known_sources):
+            for e in incoming.evidence:
+                if e.claim_uuid not in known_claims:
+                    result.problems.append(Problem("evidence.csv", e.row, "claim_uuid",
+                                                   f"no claim with uuid {e.claim_uuid} in the package or here."))
+                if e.source_uuid not in known_sources:
+                    result.problems.append(Problem("evidence.csv", e.row, "source_uuid",
+                                                   f"no source with uuid {e.source_uuid} in the package or here."))
+        decisive_in_file = {e.claim_uuid for e in incoming.evidence if e.stance in DECISIVE_STANCES}
+        if not history_claims <= known_claims:
+            for h in incoming.history:
+                if h.claim_uuid not in known_claims:
+                    result.problems.append(Problem("history.csv", h.row, "claim_uuid",
+                                                   f"no claim with uuid {h.claim_uuid} in the package or here."))
+    sorted_rows = []
+    ask_here = []  # claims gated by the file with no decisive source in it: does this copy have one?
     for row in incoming.claims:
         local = locals_.get(row.uuid) if row.uuid else None
         updated_at = row.values["updated_at"]
         if local is None:
             action = ADDED
         elif updated_at is None:
+            sorted_rows.append((None, row, local))
+            continue
+        else:
+            action = classify(updated_at, local)
+        gated = None
+        if action in (ADDED, UPDATED) and row.values["status"] in GATED_STATUSES:
+            gated = (any(stance in DECISIVE_STANCES for stance, _ in row.links)
+                     or row.uuid in decisive_in_file)
+            if not gated and local is not None:
+                ask_here.append(local.id)
+        sorted_rows.append((action, row, local, gated) if gated is not None else (action, row, local))
+    decisive_here = _locally_decisive(ask_here)
+    for entry in sorted_rows:
+        action, row, local = entry[:3]
+        if action is None:
             result.problems.append(Problem(claims_file, row.row, "updated_at",
                                            "is empty; a claim that is already here needs its time of last change "
                                            "to be merged."))
             continue
-        else:
-            action = classify(updated_at, local)
-        if action in (ADDED, UPDATED) and row.values["status"] in GATED_STATUSES:
-            decisive = (any(stance in DECISIVE_STANCES for stance, _ in row.links)
-                        or row.uuid in decisive_in_file
-                        or (local is not None and _has_local_decisive(local.id)))
-            if not decisive:
-                column = "sources" if incoming.kind == "csv" else "status"
-                result.problems.append(Problem(
-                    claims_file, row.row, column,
-                    f"the claim is {row.values['status']} but has no source that supports or refutes it "
-                    "(list one as 'supports URL' or 'refutes URL')."))
-                continue
+        if len(entry) == 4 and not entry[3] and not (local is not None and local.id in decisive_here):
+            column = "sources" if incoming.kind == "csv" else "status"
+            result.problems.append(Problem(
+                claims_file, row.row, column,
+                f"the claim is {row.values['status']} but has no source that supports or refutes it "
+                "(list one as 'supports URL' or 'refutes URL')."))
+            continue
         result.actions.append((action, row, local))
     return result
 

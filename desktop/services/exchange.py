@@ -19,6 +19,9 @@ cancels: the transaction rolls back and nothing of the import remains.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sqlite3
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -95,6 +98,61 @@ class _Progress:
             raise Cancelled()
 
 
+# -- bulk helpers ------------------------------------------------------------------
+
+# A large import into an empty or small database drops the non-unique indexes
+# of the tables it fills and builds each again (sorted once) before the
+# counters and the search index are written, all in the same transaction:
+# keeping two dozen indexes up to date row by row costs more than building
+# them once. Unique indexes stay (lookups and the uniqueness guarantee need
+# them). Measured on the 100k-claim package into an empty database; see
+# tests/benchmarks/test_exchange_speed.py.
+REBUILD_FROM = 20_000  # rows going into a table, and at least as many as it already holds
+REBUILD_TABLES = ("claim", "claim_tag", "evidence", "history", "source")
+IMPORT_CACHE_KIB = 1_000_000  # page cache during an import (a ceiling, not an allocation)
+
+
+def _json(values) -> str:
+    return json.dumps(list(values))
+
+
+def _table_rows(table: str) -> int:
+    return _exec(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+class _IndexRebuild:
+    """Drop the non-unique secondary indexes of some tables; ``restore()`` creates them again."""
+
+    def __init__(self):
+        self.dropped: list[tuple[str, str]] = []
+        self.stats: list[tuple] = []
+
+    def drop(self, tables) -> None:
+        tables = list(tables)
+        if not tables:
+            return
+        marks = _marks(len(tables))
+        indexes = _exec(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f" AND tbl_name IN ({marks}) ORDER BY name", tables).fetchall()
+        indexes = [(name, sql) for name, sql in indexes if not sql.lstrip().upper().startswith("CREATE UNIQUE")]
+        if not indexes:
+            return
+        if _exec("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            self.stats = _exec(f"SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx IN ({_marks(len(indexes))})",
+                               [name for name, _ in indexes]).fetchall()
+        for name, _sql in indexes:
+            _exec(f'DROP INDEX "{name}"')
+        self.dropped = indexes
+
+    def restore(self) -> None:
+        for _name, sql in self.dropped:
+            _exec(sql)
+        if self.stats:  # the planner's statistics as they were (DROP INDEX removed them)
+            _many("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", self.stats)
+        self.dropped, self.stats = [], []
+
+
 # -- lookups that create what is missing ---------------------------------------
 
 
@@ -138,27 +196,33 @@ def _tags(names) -> dict[str, tuple[int, str]]:
 
 SOURCE_FIELDS = ("kind", "title", "publisher", "published_on", "url", "accessed_on", "language", "credibility",
                  "notes", "confidential")
+SOURCE_INSERT = ("INSERT INTO source (uuid, kind, title, publisher, published_on, url, accessed_on, language,"
+                 " credibility, notes, confidential, n_claims, created_at, updated_at, deleted_at)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)")
 
 
-def _package_sources(incoming, now, result: ImportResult) -> tuple[dict[str, int], set[int], set[int]]:
-    """Add or update the package's sources; uuid (incoming) -> local id; ids whose title changed."""
+def _package_sources(incoming, now, result: ImportResult, before_insert) -> tuple[dict[str, int], set[int], set[int]]:
+    """Add or update the package's sources; uuid (incoming) -> local id; ids whose title changed; ids written.
+
+    ``before_insert(n)`` is called before the ``n`` new sources go in.
+    """
     by_uuid: dict[str, int] = {}
     changed_titles: set[int] = set()
     written: set[int] = set()
     archives: list[tuple] = []
     new_rows: list[tuple] = []
     new_sources = []
+    changes: list[tuple] = []
     rows = incoming.sources
     local_by_uuid, local_by_url = {}, {}
-    for chunk in _chunks([r.uuid for r in rows]):
+    if rows:
         for sid, u, url, updated, title in _exec(
-                f"SELECT id, uuid, url, updated_at, title FROM source WHERE uuid IN ({_marks(len(chunk))})",
-                chunk).fetchall():
+                "SELECT s.id, s.uuid, s.url, s.updated_at, s.title FROM json_each(?) j"
+                " CROSS JOIN source s ON s.uuid = j.value", (_json(r.uuid for r in rows),)):
             local_by_uuid[u] = (sid, url, updated, title)
-    for chunk in _chunks([r.values["url"] for r in rows if r.values["url"]]):
         for sid, u, url, updated, title in _exec(
-                f"SELECT id, uuid, url, updated_at, title FROM source WHERE url IN ({_marks(len(chunk))})",
-                chunk).fetchall():
+                "SELECT s.id, s.uuid, s.url, s.updated_at, s.title FROM json_each(?) j"
+                " CROSS JOIN source s ON s.url = j.value", (_json(r.values["url"] for r in rows if r.values["url"]),)):
             local_by_url[url] = (sid, url, updated, title)
     for row in rows:
         v = row.values
@@ -170,82 +234,77 @@ def _package_sources(incoming, now, result: ImportResult) -> tuple[dict[str, int
             new_sources.append(row)
             result.sources_added += 1
             continue
-        else:
-            sid, local_url, local_updated, local_title = local
-            placeholder = local_title in (PLACEHOLDER_TITLE, WITHHELD_TITLE) and v["title"] != local_title
-            if updated > local_updated or placeholder:  # a stand-in always gives way to the real source
-                values = {f: v[f] for f in SOURCE_FIELDS}
-                if values["url"] != local_url and values["url"] in local_by_url:
-                    values["url"] = local_url  # the address belongs to another source here: keep ours
-                sets = ", ".join(f"{f} = ?" for f in values)
-                _exec(f"UPDATE source SET {sets}, updated_at = ?, deleted_at = ? WHERE id = ?",
-                      (*values.values(), updated, v["deleted_at"], sid))
-                if values["title"] != local_title:
-                    changed_titles.add(sid)
-                result.sources_updated += 1
-            else:
-                by_uuid[row.uuid] = sid
-                continue
+        sid, local_url, local_updated, local_title = local
         by_uuid[row.uuid] = sid
+        placeholder = local_title in (PLACEHOLDER_TITLE, WITHHELD_TITLE) and v["title"] != local_title
+        if not (updated > local_updated or placeholder):  # a stand-in always gives way to the real source
+            continue
+        values = {f: v[f] for f in SOURCE_FIELDS}
+        if values["url"] != local_url and values["url"] in local_by_url:
+            values["url"] = local_url  # the address belongs to another source here: keep ours
+        changes.append((*values.values(), updated, v["deleted_at"], sid))
+        if values["title"] != local_title:
+            changed_titles.add(sid)
+        result.sources_updated += 1
         written.add(sid)
         archives.extend((sid, url, service, captured) for url, service, captured in row.archives)
-    _many("INSERT INTO source (uuid, kind, title, publisher, published_on, url, accessed_on, language,"
-          " credibility, notes, confidential, n_claims, created_at, updated_at, deleted_at)"
-          " VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)", new_rows)
+    _many(f"UPDATE source SET {', '.join(f + ' = ?' for f in SOURCE_FIELDS)}, updated_at = ?, deleted_at = ?"
+          " WHERE id = ?", changes)
+    if written:
+        _exec("DELETE FROM archive WHERE source_id IN (SELECT value FROM json_each(?))", (_json(sorted(written)),))
+    before_insert(len(new_rows))
+    _many(SOURCE_INSERT, new_rows)
     new_ids = _source_uuid_ids(row.uuid for row in new_sources)
     for row in new_sources:
         sid = new_ids[row.uuid]
         by_uuid[row.uuid] = sid
         written.add(sid)
         archives.extend((sid, url, service, captured) for url, service, captured in row.archives)
-    for chunk in _chunks(sorted(written - set(new_ids.values()))):
-        _exec(f"DELETE FROM archive WHERE source_id IN ({_marks(len(chunk))})", chunk)
     _many("INSERT INTO archive (source_id, url, service, captured_at) VALUES (?,?,?,?)", archives)
     return by_uuid, changed_titles, written
 
 
-def _sources_by_url(urls, now, result: ImportResult) -> tuple[dict[str, int], set[int]]:
+def _sources_by_url(urls, now, result: ImportResult, before_insert) -> tuple[dict[str, int], set[int]]:
     """Normalised URL -> source id, adding a source (titled with its address) for each new one."""
     found: dict[str, int] = {}
     urls = sorted(set(urls))
     urns = [u for u in urls if u.startswith(URN_PREFIX)]
-    for chunk in _chunks([u for u in urls if not u.startswith(URN_PREFIX)]):
-        for sid, url in _exec(f"SELECT id, url FROM source WHERE url IN ({_marks(len(chunk))})", chunk).fetchall():
+    plain = [u for u in urls if not u.startswith(URN_PREFIX)]
+    if plain:
+        for sid, url in _exec("SELECT s.id, s.url FROM json_each(?) j CROSS JOIN source s ON s.url = j.value",
+                              (_json(plain),)):
             found[url] = sid
     for source_uuid, sid in _source_uuid_ids(u[len(URN_PREFIX):] for u in urns).items():
         found[URN_PREFIX + source_uuid] = sid
-    written = set()
+    new_rows, new_urls = [], []
     for url in urls:
-        if url not in found and url.startswith(URN_PREFIX):
+        if url in found:
+            continue
+        if url.startswith(URN_PREFIX):
             # a source the sender withheld or that has no address: a placeholder keeps the link
-            cursor = _exec(
-                "INSERT INTO source (uuid, kind, title, publisher, published_on, url, accessed_on, language,"
-                " credibility, notes, confidential, n_claims, created_at, updated_at)"
-                " VALUES (?, 'other', ?, '', '', NULL, '', '', 'unrated', ?, 0, 0, ?, ?)",
-                (url[len(URN_PREFIX):], PLACEHOLDER_TITLE, PLACEHOLDER_NOTE, now, now),
-            )
-            found[url] = cursor.lastrowid
-            written.add(cursor.lastrowid)
-            result.sources_added += 1
-        elif url not in found:
-            cursor = _exec(
-                "INSERT INTO source (uuid, kind, title, publisher, published_on, url, accessed_on, language,"
-                " credibility, notes, confidential, n_claims, created_at, updated_at)"
-                " VALUES (?, 'web_page', ?, '', '', ?, '', '', 'unrated', '', 0, 0, ?, ?)",
-                (new_uuid(), url, url, now, now),
-            )
-            found[url] = cursor.lastrowid
-            written.add(cursor.lastrowid)
-            result.sources_added += 1
+            new_rows.append((url[len(URN_PREFIX):], "other", PLACEHOLDER_TITLE, None, PLACEHOLDER_NOTE, now, now))
+        else:
+            new_rows.append((new_uuid(), "web_page", url, url, "", now, now))
+        new_urls.append(url)
+    before_insert(len(new_rows))
+    _many("INSERT INTO source (uuid, kind, title, publisher, published_on, url, accessed_on, language,"
+          " credibility, notes, confidential, n_claims, created_at, updated_at)"
+          " VALUES (?, ?, ?, '', '', ?, '', '', 'unrated', ?, 0, 0, ?, ?)", new_rows)
+    new_ids = _source_uuid_ids(r[0] for r in new_rows)
+    written = set()
+    for url, r in zip(new_urls, new_rows):
+        found[url] = new_ids[r[0]]
+        written.add(new_ids[r[0]])
+    result.sources_added += len(new_rows)
     return found, written
 
 
 def _source_uuid_ids(uuids) -> dict[str, int]:
-    found = {}
-    for chunk in _chunks(sorted(set(uuids))):
-        for sid, u in _exec(f"SELECT id, uuid FROM source WHERE uuid IN ({_marks(len(chunk))})", chunk).fetchall():
-            found[u] = sid
-    return found
+    uuids = sorted(set(uuids))
+    if not uuids:
+        return {}
+    return {u: sid for sid, u in _exec("SELECT s.id, s.uuid FROM json_each(?) j CROSS JOIN source s"
+                                        " ON s.uuid = j.value", (_json(uuids),))}
 
 
 # -- claims ------------------------------------------------------------------------
@@ -257,12 +316,12 @@ CLAIM_COLUMNS = (
     "finalised_at", "synced_at",
 )
 HISTORY_FIELDS = ("text", "short_text", "status", "verdict", "verdict_explanation")
+COUNTED_STANCES = {"supports": 0, "refutes": 1, "context": 2, "appearance": 3}  # n_supports ... n_appearance
 
 
 def _claim_values(row, claimants, tags, now) -> tuple:
     v = row.values
     claimant = claimants.get(v["claimant"]) if v["claimant"] else None
-    tag_names = sorted({tags[t][1] for t in v["tags"]}, key=str.casefold)
     created = v["created_at"] or v["updated_at"] or now
     updated = v["updated_at"] or created
     finalised = v["finalised_at"]
@@ -273,8 +332,12 @@ def _claim_values(row, claimants, tags, now) -> tuple:
         claimant[0] if claimant else None, claimant[1] if claimant else "",
         v["claimed_on"], v["appearance_url"], v["other_appearances"], v["location"], v["language"], v["context"],
         v["priority"], v["status"], v["verdict"], v["verdict_explanation"], v["published_url"],
-        "; ".join(tag_names), created, updated, v["deleted_at"], finalised, updated,
+        "; ".join(_tag_names(row, tags)), created, updated, v["deleted_at"], finalised, updated,
     )
+
+
+def _tag_names(row, tags) -> list[str]:
+    return sorted({tags[t][1] for t in row.values["tags"]}, key=str.casefold)
 
 
 @write
@@ -283,89 +346,98 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
     plan = importer.plan(incoming)
     if plan.problems:
         raise ImportRejected(plan.problems)
-    now = utcnow()
-    actor = current_actor(who)
-    reason = f"imported from {incoming.file}"
     result = ImportResult(plan.counts(), conflicts=plan.rows(importer.CONFLICT))
     applying = [(a, row, local) for a, row, local in plan.actions if a in (importer.ADDED, importer.UPDATED)]
     steps = _Progress(progress, len(applying) * 3 + len(incoming.sources) + 10)
 
     # unchanged claims: both sides now agree on this version
-    _many("UPDATE claim SET synced_at = updated_at WHERE id = ? AND synced_at IS NOT updated_at",
-          [(local.id,) for a, _, local in plan.actions if a == importer.UNCHANGED])
+    unchanged = [local.id for a, _, local in plan.actions if a == importer.UNCHANGED]
+    if unchanged:
+        _exec("UPDATE claim SET synced_at = updated_at WHERE id IN (SELECT value FROM json_each(?))"
+              " AND synced_at IS NOT updated_at", (_json(unchanged),))
     steps.step()
     if not applying and not incoming.sources:
         return result
+    cache = _exec("PRAGMA cache_size").fetchone()[0]
+    if -IMPORT_CACHE_KIB < cache < 0 or cache > 0:  # a larger page cache: pages are spilled once, at commit
+        _exec(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+    try:
+        _apply(incoming, applying, result, steps, who)
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            _exec(f"PRAGMA cache_size = {cache}")
+    return result
 
+
+def _apply(incoming, applying, result: ImportResult, steps: _Progress, who) -> None:
+    now = utcnow()
+    actor = current_actor(who)
+    reason = f"imported from {incoming.file}"
+    package_mode = incoming.kind == "package"
     claimants = _claimants([row.values["claimant"] for _, row, _ in applying], now)
     tags = _tags([t for _, row, _ in applying for t in row.values["tags"]])
     steps.step()
 
-    touched_sources: set[int] = set()
+    rebuild = _IndexRebuild()
+    if package_mode:
+        applied = {row.uuid for _, row, _ in applying}
+        n_links = sum(1 for e in incoming.evidence if e.claim_uuid in applied)
+        n_history = sum(1 for h in incoming.history if h.claim_uuid in applied)
+    else:
+        n_links, n_history = sum(len(row.links) for _, row, _ in applying), len(applying)
+    going_in = {"claim": len(applying), "claim_tag": sum(len(row.values["tags"]) for _, row, _ in applying),
+                "evidence": n_links, "history": n_history}
+
+    def before_new_sources(n_sources: int) -> None:
+        """Decide which tables get their indexes built again (the new sources are about to go in)."""
+        going_in["source"] = n_sources
+        rebuild.drop(t for t in REBUILD_TABLES
+                     if going_in[t] >= REBUILD_FROM and going_in[t] >= _table_rows(t))
+
     reindex_extra: set[int] = set()
-    if incoming.kind == "package":
-        source_ids, changed_titles, written = _package_sources(incoming, now, result)
+    if package_mode:
+        source_ids, changed_titles, written = _package_sources(incoming, now, result, before_new_sources)
         steps.step(len(incoming.sources))
-        touched_sources |= written
         need = {e.source_uuid for e in incoming.evidence} - set(source_ids)
         source_ids.update(_source_uuid_ids(need))
-        for chunk in _chunks(sorted(changed_titles)):
+        if changed_titles:
             reindex_extra.update(cid for (cid,) in _exec(
-                f"SELECT DISTINCT claim_id FROM evidence WHERE source_id IN ({_marks(len(chunk))})", chunk))
+                "SELECT DISTINCT claim_id FROM evidence WHERE source_id IN (SELECT value FROM json_each(?))",
+                (_json(sorted(changed_titles)),)))
     else:
-        url_ids, written = _sources_by_url({url for _, row, _ in applying for _, url in row.links}, now, result)
-        touched_sources |= written
+        url_ids, written = _sources_by_url({url for _, row, _ in applying for _, url in row.links}, now, result,
+                                           before_new_sources)
+    linked: set[int] = set()  # sources linked by the applied claims (their n_claims is counted again)
 
-    # claims: insert the new ones, overwrite the updated ones
-    added = [(row, local) for a, row, local in applying if a == importer.ADDED]
+    # claim ids: the new claims take the ids SQLite would give them (after the highest), so that their
+    # links, counters and search rows are known before anything is written
+    added = [row for a, row, _ in applying if a == importer.ADDED]
     updated = [(row, local) for a, row, local in applying if a == importer.UPDATED]
-    old_values: dict[int, tuple] = {}
-    for chunk in _chunks([local.id for _, local in updated]):
-        for cid, *rest in _exec(f"SELECT id, {', '.join(HISTORY_FIELDS)}, finalised_at FROM claim"
-                                f" WHERE id IN ({_marks(len(chunk))})", chunk):
-            old_values[cid] = tuple(rest)
-    insert_sql = (f"INSERT INTO claim (uuid, {', '.join(CLAIM_COLUMNS)}, n_supports, n_refutes, n_context,"
-                  f" n_appearance, n_sources) VALUES (?, {_marks(len(CLAIM_COLUMNS))}, 0, 0, 0, 0, 0)")
+    top = _exec("SELECT max(id) FROM claim").fetchone()[0] or 0
     ids: dict[int, int] = {}  # id(row) -> claim id
-    for chunk in _chunks(added, 2000):
-        rows = []
-        for row, _ in chunk:
-            if row.uuid is None:
-                row.uuid = new_uuid()
-            rows.append((row.uuid, *_claim_values(row, claimants, tags, now)))
-        _many(insert_sql, rows)
-        uuids = [row.uuid for row, _ in chunk]
-        for sub in _chunks(uuids):
-            mapping = dict(_exec(f"SELECT uuid, id FROM claim WHERE uuid IN ({_marks(len(sub))})", sub).fetchall())
-            for row, _ in chunk:
-                if row.uuid in mapping:
-                    ids[id(row)] = mapping[row.uuid]
-        steps.step(len(chunk))
-    update_sql = f"UPDATE claim SET {', '.join(c + ' = ?' for c in CLAIM_COLUMNS)} WHERE id = ?"
-    for chunk in _chunks(updated, 2000):
-        _many(update_sql, [(*_claim_values(row, claimants, tags, now), local.id) for row, local in chunk])
-        for row, local in chunk:
-            ids[id(row)] = local.id
-        steps.step(len(chunk))
+    for n, row in enumerate(added, start=top + 1):
+        if row.uuid is None:
+            row.uuid = new_uuid()
+        ids[id(row)] = n
+    for row, local in updated:
+        ids[id(row)] = local.id
+    added_ids = set(range(top + 1, top + 1 + len(added)))
     updated_ids = [local.id for _, local in updated]
     result.claim_ids = [ids[id(row)] for _, row, _ in applying]
-
-    # tags
-    for chunk in _chunks(updated_ids):
-        _exec(f"DELETE FROM claim_tag WHERE claim_id IN ({_marks(len(chunk))})", chunk)
-    _many("INSERT OR IGNORE INTO claim_tag (claim_id, tag_id) VALUES (?, ?)",
-          [(ids[id(row)], tags[t][0]) for _, row, _ in applying for t in row.values["tags"]])
-    steps.step()
-
-    # evidence
+    old_values: dict[int, tuple] = {}
     existing: dict[tuple[int, int, str], tuple] = {}
-    for chunk in _chunks(updated_ids):
+    if updated_ids:
+        for cid, *rest in _exec(f"SELECT id, {', '.join(HISTORY_FIELDS)}, finalised_at FROM claim"
+                                " WHERE id IN (SELECT value FROM json_each(?))", (_json(updated_ids),)):
+            old_values[cid] = tuple(rest)
         for eid, cid, sid, locator, stance, quote, note in _exec(
                 "SELECT id, claim_id, source_id, locator, stance, quote, note FROM evidence"
-                f" WHERE claim_id IN ({_marks(len(chunk))})", chunk):
+                " WHERE claim_id IN (SELECT value FROM json_each(?))", (_json(updated_ids),)):
             existing[(cid, sid, locator)] = (eid, stance, quote, note)
+
+    # evidence: what to add, what to bring in line
     new_links, changed_links = [], []
-    if incoming.kind == "package":
+    if package_mode:
         by_claim_uuid = {row.uuid: ids[id(row)] for _, row, _ in applying}
         for e in incoming.evidence:
             cid = by_claim_uuid.get(e.claim_uuid)
@@ -378,16 +450,16 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
                 existing[(cid, sid, e.locator)] = (None, e.stance, e.quote, e.note)
             elif have[0] is not None and have[1:] != (e.stance, e.quote, e.note):
                 changed_links.append((e.stance, e.quote, e.note, have[0]))
-            touched_sources.add(sid)
+            linked.add(sid)
     else:
-        linked = {(cid, sid) for cid, sid, _ in existing}
+        pairs = {(cid, sid) for cid, sid, _ in existing}
         for _, row, _ in applying:
             cid = ids[id(row)]
             for stance, url in row.links:
                 sid = url_ids[url]
-                touched_sources.add(sid)
-                if (cid, sid) not in linked:
-                    linked.add((cid, sid))
+                linked.add(sid)
+                if (cid, sid) not in pairs:
+                    pairs.add((cid, sid))
                     new_links.append((cid, sid, stance, "", "", "", now))
                     existing[(cid, sid, "")] = (None, stance, "", "")
                 else:
@@ -395,6 +467,39 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
                     if have is not None and have[0] is not None and have[1] != stance and stance in STANCES:
                         changed_links.append((stance, have[2], have[3], have[0]))
                         existing[(cid, sid, "")] = (have[0], stance, have[2], have[3])
+
+    # counters of the new claims, from their links (they have no others)
+    counters: dict[int, list[int]] = {}
+    for cid, _sid, stance, *_ in new_links:
+        if cid in added_ids:
+            c = counters.get(cid)
+            if c is None:
+                c = counters[cid] = [0, 0, 0, 0, 0]
+            k = COUNTED_STANCES.get(stance)
+            if k is not None:
+                c[k] += 1
+            c[4] += 1
+
+    # claims: insert the new ones, overwrite the updated ones
+    insert_sql = (f"INSERT INTO claim (id, uuid, {', '.join(CLAIM_COLUMNS)}, n_supports, n_refutes, n_context,"
+                  f" n_appearance, n_sources) VALUES (?, ?, {_marks(len(CLAIM_COLUMNS))}, ?, ?, ?, ?, ?)")
+    zero = (0, 0, 0, 0, 0)
+    for chunk in _chunks(added, 10_000):
+        _many(insert_sql, [(ids[id(row)], row.uuid, *_claim_values(row, claimants, tags, now),
+                            *counters.get(ids[id(row)], zero)) for row in chunk])
+        steps.step(len(chunk))
+    update_sql = f"UPDATE claim SET {', '.join(c + ' = ?' for c in CLAIM_COLUMNS)} WHERE id = ?"
+    for chunk in _chunks(updated, 10_000):
+        _many(update_sql, [(*_claim_values(row, claimants, tags, now), local.id) for row, local in chunk])
+        steps.step(len(chunk))
+
+    # tags
+    if updated_ids:
+        _exec("DELETE FROM claim_tag WHERE claim_id IN (SELECT value FROM json_each(?))", (_json(updated_ids),))
+    _many("INSERT OR IGNORE INTO claim_tag (claim_id, tag_id) VALUES (?, ?)",
+          [(ids[id(row)], tags[t][0]) for _, row, _ in applying for t in row.values["tags"]])
+    steps.step()
+
     _many("INSERT INTO evidence (claim_id, source_id, stance, quote, locator, note, created_at)"
           " VALUES (?,?,?,?,?,?,?)", new_links)
     _many("UPDATE evidence SET stance = ?, quote = ?, note = ? WHERE id = ?", changed_links)
@@ -403,13 +508,13 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
 
     # history
     entries = []
-    if incoming.kind == "package":
+    if package_mode:
         by_claim_uuid = {row.uuid: ids[id(row)] for _, row, _ in applying}
         have_history = set()
-        for chunk in _chunks(updated_ids):
+        if updated_ids:
             have_history.update(_exec(
                 "SELECT claim_id, field, at, old_value, new_value FROM history"
-                f" WHERE claim_id IN ({_marks(len(chunk))})", chunk).fetchall())
+                " WHERE claim_id IN (SELECT value FROM json_each(?))", (_json(updated_ids),)).fetchall())
         for h in incoming.history:
             cid = by_claim_uuid.get(h.claim_uuid)
             if cid is None or (cid, h.field, h.at, h.old_value, h.new_value) in have_history:
@@ -434,37 +539,57 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
     result.history_added = len(entries)
     steps.step()
 
-    # counters
-    touched_claims = sorted(set(result.claim_ids))
-    for chunk in _chunks(touched_claims):
-        _exec(
-            "UPDATE claim SET"
-            " n_supports = (SELECT count(*) FROM evidence e WHERE e.claim_id = claim.id AND e.stance = 'supports'),"
-            " n_refutes = (SELECT count(*) FROM evidence e WHERE e.claim_id = claim.id AND e.stance = 'refutes'),"
-            " n_context = (SELECT count(*) FROM evidence e WHERE e.claim_id = claim.id AND e.stance = 'context'),"
-            " n_appearance = (SELECT count(*) FROM evidence e WHERE e.claim_id = claim.id"
-            "   AND e.stance = 'appearance'),"
-            " n_sources = (SELECT count(*) FROM evidence e WHERE e.claim_id = claim.id)"
-            f" WHERE id IN ({_marks(len(chunk))})", chunk)
-    for chunk in _chunks(sorted(touched_sources)):
-        _exec("UPDATE source SET n_claims = (SELECT count(DISTINCT claim_id) FROM evidence e"
-              f" WHERE e.source_id = source.id) WHERE id IN ({_marks(len(chunk))})", chunk)
+    # counters of the updated claims and of every source linked or written: one aggregate each. (An import
+    # never removes a link, so a claim or source without any link here had none before and still counts 0.)
+    if updated_ids:
+        _exec("UPDATE claim SET n_supports = a.s, n_refutes = a.r, n_context = a.x, n_appearance = a.p,"
+              " n_sources = a.n FROM (SELECT claim_id, SUM(stance = 'supports') s, SUM(stance = 'refutes') r,"
+              " SUM(stance = 'context') x, SUM(stance = 'appearance') p, COUNT(*) n FROM evidence"
+              " WHERE claim_id IN (SELECT value FROM json_each(?)) GROUP BY claim_id) a WHERE claim.id = a.claim_id",
+              (_json(updated_ids),))
+    counted = sorted(linked | written)
+    if counted:
+        _exec("UPDATE source SET n_claims = a.n FROM (SELECT source_id, COUNT(DISTINCT claim_id) n FROM evidence"
+              " WHERE source_id IN (SELECT value FROM json_each(?)) GROUP BY source_id) a"
+              " WHERE source.id = a.source_id AND source.n_claims != a.n", (_json(counted),))
+    rebuild.restore()
     steps.step()
 
-    # full-text index
-    for chunk in _chunks(sorted(touched_sources)):
-        marks = _marks(len(chunk))
+    # full-text index: sources written here, the new claims (documents built from what is in hand),
+    # and the updated claims and those citing a source whose title changed (read back)
+    if written:
+        marks = _json(sorted(written))
         documents = [
             (sid, search.index_text(title), search.index_text(publisher), url or "", search.index_text(notes))
             for sid, title, publisher, url, notes in _exec(
-                f"SELECT id, title, publisher, url, notes FROM source WHERE id IN ({marks})", chunk).fetchall()
+                "SELECT id, title, publisher, url, notes FROM source WHERE id IN (SELECT value FROM json_each(?))",
+                (marks,)).fetchall()
         ]
-        _exec(f"DELETE FROM source_fts WHERE rowid IN ({marks})", chunk)
+        _exec("DELETE FROM source_fts WHERE rowid IN (SELECT value FROM json_each(?))", (marks,))
         _many("INSERT INTO source_fts (rowid, title, publisher, url, notes) VALUES (?,?,?,?,?)", documents)
-    reindex_claims(sorted(set(touched_claims) | reindex_extra), fresh=set(ids[id(row)] for row, _ in added),
-                   step=steps.step)
+    if added:
+        titles_of = dict(_exec("SELECT id, title FROM source WHERE id IN (SELECT value FROM json_each(?))",
+                               (_json(sorted({link[1] for link in new_links if link[0] in added_ids})),)).fetchall())
+        titles: dict[int, dict[str, None]] = {}
+        for cid, sid, *_ in new_links:
+            if cid in added_ids:
+                titles.setdefault(cid, {})[titles_of[sid]] = None
+        for chunk in _chunks(added, 10_000):
+            documents = []
+            for row in chunk:
+                cid = ids[id(row)]
+                v = row.values
+                claimant = claimants.get(v["claimant"]) if v["claimant"] else None
+                doc = search.claim_document(SimpleNamespace(text=v["text"], short_text=v["short_text"],
+                                                            context=v["context"]),
+                                            claimant[1] if claimant else "", _tag_names(row, tags),
+                                            list(titles.get(cid, ())))
+                documents.append((cid, doc["text"], doc["context"], doc["claimant"], doc["tags"], doc["sources"]))
+            _many("INSERT INTO claim_fts (rowid, text, context, claimant, tags, sources) VALUES (?,?,?,?,?,?)",
+                  documents)
+            steps.step(len(chunk))
+    reindex_claims(sorted((set(updated_ids) | reindex_extra) - added_ids), step=steps.step)
     steps.step()
-    return result
 
 
 def reindex_claims(claim_ids, fresh=frozenset(), step=None) -> None:
