@@ -115,3 +115,30 @@ FORMULA_CELL = st.one_of(FORMULA_TEXT, TEXT, st.none(), st.integers(-5, 5), st.j
 def test_neutralised_csv_bytes_is_what_write_rows_writes(rows, empty_text):
     expected = reference_neutralised(rows, empty_text)
     assert csvcodec.csv_bytes(as_sqlite_hands_them_over(rows), neutralise=True, empty_text=empty_text) == expected
+
+
+def test_package_writer_writes_every_chunk_in_order_and_reports_a_failed_write():
+    import pytest
+
+    from desktop.exchange import package
+
+    sink = io.BytesIO()
+    writer = package._CompressingWriter(sink)
+    chunks = [b"%d," % i * (i % 7) for i in range(500)]
+    for chunk in chunks:
+        writer.write(chunk)
+    writer.finish()
+    assert sink.getvalue() == b"".join(chunks)
+
+    class DiskFull(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    writer = package._CompressingWriter(DiskFull())
+    with pytest.raises(OSError, match="No space"):
+        for chunk in chunks:  # the error surfaces on a later write or, at the latest, on finish
+            writer.write(chunk)
+        writer.finish()

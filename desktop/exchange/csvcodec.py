@@ -147,25 +147,28 @@ def csv_bytes(rows, neutralise: bool = False, empty_text=()) -> bytes:
         return b"".join(_line(row, neutralise, empty_text) for row in rows)
     columns = list(zip(*rows))
     for i, column in enumerate(columns):
+        cells = column  # what is written: bytes only (column may still hold None)
         try:
             joined = _SEP.join(column)
-            has_none = False
         except TypeError:  # None (or a number, or str) among the bytes
-            column = [v if v is None or v.__class__ is bytes else str(v).encode("utf-8") for v in column]
-            joined = _SEP.join([b"" if v is None else v for v in column])
-            has_none = True
+            try:
+                cells = [b"" if v is None else v for v in column]
+                joined = _SEP.join(cells)
+            except TypeError:
+                column = [v if v is None or v.__class__ is bytes else str(v).encode("utf-8") for v in column]
+                cells = [b"" if v is None else v for v in column]
+                joined = _SEP.join(cells)
         if neutralise and (_FORMULA_AFTER_SEP(joined) or (joined and joined[0] in _FORMULA_BYTES)):
             column = [b"'" + v if v and v[0] in _FORMULA_BYTES else v for v in column]
+            cells = column if cells is columns[i] else [b"" if v is None else v for v in column]
         if i in empty_text:
-            column = [b"" if v is None else v or b"'" for v in column]
-        elif has_none:
-            column = [b"" if v is None else v for v in column]
+            cells = [b"" if v is None else v or b"'" for v in column]
         # (``44 in b`` is memchr; ``b"," in b`` would first try the needle as an int and clear an error)
         if 34 in joined or 13 in joined or 10 in joined:
-            column = [b'"' + v.replace(b'"', b'""') + b'"' if _MUST_QUOTE(v) else v for v in column]
+            cells = [b'"' + v.replace(b'"', b'""') + b'"' if _MUST_QUOTE(v) else v for v in cells]
         elif 44 in joined:
-            column = [b'"' + v + b'"' if 44 in v else v for v in column]
-        columns[i] = column
+            cells = [b'"' + v + b'"' if 44 in v else v for v in cells]
+        columns[i] = cells
     return b"\r\n".join(map(b",".join, zip(*columns))) + b"\r\n"
 
 

@@ -23,7 +23,10 @@ source library; a package of a filter carries the sources its claims cite.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import zipfile
+from contextlib import contextmanager
 
 from desktop import __version__, search
 from desktop.exchange import claims_csv
@@ -49,11 +52,64 @@ def _claim_id_subquery(flt: search.ClaimFilter) -> tuple[str, list]:
     return query.sql()
 
 
+class _CompressingWriter:
+    """Writes into a zip member on a second thread, so deflating overlaps reading the next rows.
+
+    zlib and the file write release the GIL, so on two cores the compression
+    (a fifth of a package's time) mostly disappears. The chunks are written
+    in order, unchanged: the member's bytes are exactly those of a plain
+    ``write``. At most ``QUEUED`` chunks wait, so memory stays flat.
+    """
+
+    QUEUED = 8
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._queue: queue.Queue = queue.Queue(self.QUEUED)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="package-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                return
+            if self._error is None:
+                try:
+                    self._raw.write(chunk)
+                except BaseException as exc:  # handed to the producing thread
+                    self._error = exc
+
+    def write(self, chunk: bytes) -> int:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
+        return len(chunk)
+
+    def finish(self) -> None:
+        """Wait for every queued chunk to be written; raise what went wrong on the writing thread."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+@contextmanager
 def _member(member, zf: zipfile.ZipFile):
     """A binary stream into the zip member, the UTF-8 byte-order mark already written."""
-    raw = zf.open(member, "w", force_zip64=True)
-    raw.write(b"\xef\xbb\xbf")
-    return raw
+    with zf.open(member, "w", force_zip64=True) as raw:
+        writer = _CompressingWriter(raw)
+        try:
+            writer.write(b"\xef\xbb\xbf")
+            yield writer
+        except BaseException:
+            try:
+                writer.finish()
+            except Exception:
+                pass  # the first error is the one to report
+            raise
+        writer.finish()
 
 
 def _write_member(zf: zipfile.ZipFile, member: str, header: list[str], query: tuple[str, list],
@@ -91,7 +147,7 @@ def source_query(flt: search.ClaimFilter, include_confidential: bool) -> tuple[s
     sql = (
         f"SELECT s.uuid, {col('url', 'NULL')}, {col('title', repr(WITHHELD_TITLE))}, {col('kind', OTHER)},"
         f" {col('credibility', UNRATED)}, {col('publisher')}, {col('published_on')},"
-        f" {col('accessed_on')}, {col('language')}, {col('notes')}, s.confidential,"
+        f" {col('accessed_on')}, {col('language')}, {col('notes')}, CAST(s.confidential AS TEXT),"
         f" CASE WHEN {full} THEN (SELECT group_concat(x, '; ') FROM (SELECT a.service || ' ' || a.url"
         "   || CASE WHEN a.captured_at != '' THEN ' ' || a.captured_at ELSE '' END AS x"
         "   FROM archive a WHERE a.source_id = s.id ORDER BY a.id)) END,"
@@ -121,7 +177,7 @@ HISTORY_EMPTY_TEXT = (HISTORY_COLUMNS.index("old_value"), HISTORY_COLUMNS.index(
 def history_query(flt: search.ClaimFilter) -> tuple[str, list]:
     ids_sql, params = _claim_id_subquery(flt)
     sql = (
-        "SELECT c.uuid, h.field, h.old_value, h.new_value, h.who, h.at, h.reason, h.is_correction"
+        "SELECT c.uuid, h.field, h.old_value, h.new_value, h.who, h.at, h.reason, CAST(h.is_correction AS TEXT)"
         " FROM history h JOIN claim c ON c.id = h.claim_id"
         f" WHERE h.claim_id IN ({ids_sql}) ORDER BY c.uuid, h.at, h.id"
     )
