@@ -222,3 +222,23 @@ def test_the_stack_is_held_while_the_dialog_applies_even_if_the_dialog_is_closed
     qtbot.waitUntil(lambda: edit_action(window, "Ctrl+Y").isEnabled(), timeout=20000)
     assert statuses() == before
     assert messages == []
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_stack_cleared_mid_way_is_no_crash(window, qtbot, monkeypatch, messages, fail):
+    """What the Backups restore does to the stack, arriving while an undo runs."""
+    before = statuses()
+    command = apply_bulk(window)
+    applied = statuses()
+    if fail:
+        _read_only_in_the_worker(monkeypatch, "revert")
+    Gate(monkeypatch, "revert", window, command, on_tick=window.undo_stack.clear)
+    edit_action(window, QKeySequence.StandardKey.Undo).trigger()
+    qtbot.waitUntil(lambda: not bulk_dialog.StackGuard.of(window).running, timeout=20000)
+    assert window.undo_stack.count() == 0
+    if fail:
+        assert statuses() == applied
+        assert len(messages) == 1 and "no longer on the undo stack" in messages[0][1]
+        assert messages[0][1].startswith("Bulk change: status to On hold")
+    else:
+        assert statuses() == before and messages == []

@@ -151,7 +151,9 @@ class BulkCommand(QUndoCommand):
     """
 
     def __init__(self, window, result: bulk.BulkResult):
-        super().__init__(f"bulk change: {result.change.describe()} ({result.count:,} claims)")
+        label = f"bulk change: {result.change.describe()} ({result.count:,} claims)"
+        super().__init__(label)
+        self.label = label  # also readable once the stack has deleted the C++ command
         self.window, self.result = window, result
         self.undone: bulk.BulkResult | None = None  # what the last undo put back
         self.task = None  # the worker task while one runs
@@ -236,7 +238,7 @@ class BulkCommand(QUndoCommand):
         where = ("It stays on the undo stack, so you can try again." if kept
                  else "It is no longer on the undo stack.")
         report_error(f"Bulk change not {verb}",
-                     f"{self.text()}: {why}\n\nNothing was changed: the claims {state}. {where}")
+                     f"{self.label[:1].upper()}{self.label[1:]}: {why}\n\nNothing was changed: the claims {state}. {where}")
 
     def _put_back(self, direction: str) -> bool:
         """Move the stack's index back over this step without running it; False if it is gone."""
