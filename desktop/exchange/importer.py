@@ -26,8 +26,11 @@ claims (a uuid is given to them).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
+import operator
 import re
 import uuid as uuid_module
 from datetime import datetime
@@ -86,8 +89,7 @@ class SourceRow:
     archives: list[tuple[str, str, str]]
 
 
-@dataclass
-class EvidenceRow:
+class EvidenceRow(NamedTuple):
     row: int
     claim_uuid: str
     source_uuid: str
@@ -98,8 +100,7 @@ class EvidenceRow:
     created_at: str | None
 
 
-@dataclass
-class HistoryRow:
+class HistoryRow(NamedTuple):
     row: int
     claim_uuid: str
     field: str
@@ -126,12 +127,26 @@ class Incoming:
 # -- reading -------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def paused_gc():
+    """No cyclic garbage collection for the block: reading a large file creates millions of lists and
+    tuples (none of them cyclic), and each collection pass would walk all of them again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_file(path, progress=None) -> Incoming:
     """Decode and check ``path`` (claims CSV or package); never raises for bad content.
 
     Problems come sorted by file (in the order met) and row.
     """
-    incoming = _read_file(path)
+    with paused_gc():
+        incoming = _read_file(path)
     order: dict[str, int] = {}
     for p in incoming.problems:
         order.setdefault(p.file, len(order))
@@ -423,13 +438,91 @@ _CLAIM_TEXT = {
 _EMPTY_DEFAULTS = {name: "" for name in _CLAIM_TEXT}
 
 
+_CLAIM_KEYS = (*_EMPTY_DEFAULTS, "text", "other_appearances", "priority", "status", "verdict", "tags",
+               "created_at", "updated_at", "finalised_at", "deleted_at")
+_PLAIN_CLAIM_COLUMNS = {  # column -> (limit, pattern): cleaned by _line / _long_text, unchanged when plain
+    "short_text": (LIMITS["short_text"], _BAD_LINE), "claimant": (LIMITS["line"], _BAD_LINE),
+    "location": (LIMITS["line"], _BAD_LINE), "language": (35, _BAD_LINE),
+    "context": (LIMITS["long"], _BAD_TEXT), "verdict_explanation": (LIMITS["long"], _BAD_TEXT),
+}
+
+
+def _pure_links(cell: str) -> tuple:
+    """What ``_links`` gives for a cell it finds no problem in; raises ValueError otherwise."""
+    if not cell.strip():
+        return ()
+    links, problems = claims_csv.parse_links(cell)
+    if problems:
+        raise ValueError(problems[0])
+    out, seen = [], set()
+    for stance, url in links:
+        key = _normal_url(url)
+        if (stance, key) not in seen:
+            seen.add((stance, key))
+            out.append((stance, key))
+    return tuple(out)
+
+
+def _fast_claims_table(table: Table, rows: _Rows, package_mode: bool):
+    """(uuids, value tuples in _CLAIM_KEYS order, links) of every row, and the rows needing the per-cell path."""
+    cols = _columns(table, rows.at)
+    if cols is None:
+        return None
+    uuids = _unneutralised(cols["uuid"])
+    bad = _uuid_rows(uuids, required=False)
+    text = _unneutralised(cols["text"])
+    bad |= _plain_rows(text, LIMITS["text"], _BAD_TEXT, required=True)
+    out = {}
+    for column, (limit, pattern) in _PLAIN_CLAIM_COLUMNS.items():
+        out[column] = _unneutralised(cols[column])
+        bad |= _plain_rows(out[column], limit, pattern)
+    for column in ("claimed_on", "appearance_url", "published_url"):
+        cleaner = _CLAIM_TEXT[column]
+        out[column], refused = _mapped(cols[column], functools.partial(cleaner, column))
+        bad |= refused
+    out["text"] = text
+    for column, func, default in (
+            ("other_appearances", _other_appearances, ""),
+            ("priority", _priority, 0),
+            ("status", functools.partial(_choice, choices=STATUSES, what="work status", default="unstarted"),
+             "unstarted"),
+            ("verdict", functools.partial(_choice, choices=VERDICTS, what="verdict"), None),
+            ("tags", lambda v: tuple(_tags(v)), ())):
+        out[column], refused = _mapped(cols[column], func, default)
+        bad |= refused
+    for column in ("created_at", "updated_at", "finalised_at", "deleted_at"):
+        bad |= _time_rows(cols[column])
+        out[column] = [v or None for v in cols[column]]
+    links = [()] * len(uuids)
+    if not package_mode:
+        links, refused = _mapped(cols["sources"], _pure_links, ())
+        bad |= refused
+    has_verdict = "verdict" in dict(rows.index)
+    bad |= {i for i, (status, verdict) in enumerate(zip(out["status"], out["verdict"]))
+            if status in GATED_STATUSES and (not has_verdict or not verdict)}
+    values = list(zip(*(out[k] for k in _CLAIM_KEYS)))
+    return uuids, values, links, bad
+
+
 def _read_claims(table: Table, incoming: Incoming, package_mode: bool) -> None:
     known = claims_csv.CLAIM_COLUMNS
     rows = _Rows(table, incoming, known, claims_csv.REQUIRED_COLUMNS)
     if not rows.ok:
         return
     seen: dict[str, int] = {}
-    for row, cells in rows:
+    ready = _fast_claims_table(table, rows, package_mode)
+    if ready is not None:
+        uuids, prepared, prepared_links, bad = ready
+    for k, (row, raw_cells) in enumerate(rows.raw()):
+        if ready is not None and k not in bad and (not uuids[k] or uuids[k] not in seen):
+            claim_uuid = uuids[k] or None
+            if claim_uuid is not None:
+                seen[claim_uuid] = row
+            values = dict(zip(_CLAIM_KEYS, prepared[k]))
+            values["tags"] = list(values["tags"])
+            incoming.claims.append(ClaimRow(row, claim_uuid, values, list(prepared_links[k])))
+            continue
+        cells = rows.as_dict(raw_cells)
         before = len(incoming.problems)
         values = dict(_EMPTY_DEFAULTS)
         raw_uuid = cell_value(cells.get("uuid", "")).strip()
@@ -645,14 +738,155 @@ def _fast_history(row: int, raw: list[str], ix: list[int]) -> HistoryRow | None:
     return None
 
 
+# -- column-wise fast path --------------------------------------------------------
+#
+# A file as Claimlog writes it is checked a whole column at a time (one regular
+# expression over the joined column, len() through map, each distinct value of a
+# low-variety column cleaned once) instead of cell by cell. Only values these
+# checks certainly accept take this path, and they come out exactly as the
+# careful per-cell checks would leave them; every other row (or the whole
+# table, when a row is wider than the header) goes through the per-cell path,
+# which writes the problems with their row and column.
+
+_SEP = "\ue000"  # joins a column for one search of the characters clean_line / clean_text refuse
+_TIME_COLUMN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z\Z")
+_BAD = object()
+
+
+def _columns(table: Table, at: dict[str, int]) -> dict[str, tuple] | None:
+    """name -> the column's raw cells for every known name; None when a row is wider than the header."""
+    width = len(table.header)
+    cells = [c for _, c in table.rows]
+    if any(len(c) != width for c in cells):
+        if any(len(c) > width for c in cells):
+            return None
+        cells = [c if len(c) == width else c + [""] * (width - len(c)) for c in cells]
+    blank = [""] * len(cells)
+    return {name: (list(map(operator.itemgetter(i), cells)) if i < width else blank) for name, i in at.items()}
+
+
+def _unneutralised(column) -> list[str]:
+    return [v[1:] if v[:1] == "'" else v for v in column]
+
+
+def _plain_column(values, limit: int, bad: re.Pattern, required: bool = False) -> bool:
+    """True when ``_plain_line``/``_plain_text`` (per ``bad``) holds for every value (None skipped)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return True
+    if required and not all(values):
+        return False
+    return (max(map(len, values)) <= limit and not bad.search(_SEP.join(values))
+            and list(map(str.strip, values)) == values)  # nothing around: strip() changes nothing
+
+
+def _plain_rows(values, limit: int, bad: re.Pattern, required: bool = False) -> set[int]:
+    """Indexes of the values that are not plain (empty counts as plain unless ``required``)."""
+    if _plain_column(values, limit, bad, required):
+        return set()
+    check = _plain_line if bad is _BAD_LINE else _plain_text
+    return {i for i, v in enumerate(values)
+            if v is not None and ((required and not v) or not check(v, limit))}
+
+
+def _time_rows(values, required: bool = False) -> set[int]:
+    """Indexes of the values that are not canonical real timestamps (empty allowed unless ``required``)."""
+    present = [v for v in values if v]
+    ok = (not required or len(present) == len(values)) and all(map(_TIME_COLUMN.match, present))
+    if ok:
+        try:
+            for day in {v[:10] for v in present}:
+                datetime.fromisoformat(day)
+        except ValueError:
+            ok = False
+    if ok:
+        return set()
+    return {i for i, v in enumerate(values) if (v or required) and not _real_time(v)}
+
+
+def _uuid_rows(values, required: bool = True) -> set[int]:
+    present = [v for v in values if v] if not required else values
+    if (not required or len(present) == len(values)) and all(map(_CANONICAL_UUID.match, present)):
+        return set()
+    return {i for i, v in enumerate(values) if (v or required) and not _CANONICAL_UUID.match(v)}
+
+
+def _mapped(raw_column, func, default="") -> tuple[list, set[int]]:
+    """``func(unneutralise(raw))`` of every cell (``default`` for an empty one), each distinct value
+    computed once; and the indexes of the cells ``func`` refuses."""
+    cache = {}
+    for raw in set(raw_column):
+        if raw == "":
+            cache[raw] = default
+            continue
+        try:
+            cache[raw] = func(raw[1:] if raw[0] == "'" else raw)
+        except (ValidationError, ValueError):
+            cache[raw] = _BAD
+    out = [cache[raw] for raw in raw_column]
+    bad = set() if _BAD not in cache.values() else {i for i, v in enumerate(out) if v is _BAD}
+    return out, bad
+
+
+def _fast_history_table(table: Table, rows: _Rows) -> tuple[list[HistoryRow], set[int]] | None:
+    cols = _columns(table, rows.at)
+    if cols is None:
+        return None
+    n = len(table.rows)
+    claim_uuid = cols["claim_uuid"]
+    name, who, reason = (_unneutralised(cols[c]) for c in ("field", "who", "reason"))
+    old, new = ([None if v == "" else (v[1:] if v[0] == "'" else v) for v in cols[c]]
+                for c in ("old_value", "new_value"))
+    at, flag = cols["at"], cols["is_correction"]
+    bad = _uuid_rows(claim_uuid)
+    bad |= _plain_rows(name, LIMITS["line"], _BAD_LINE, required=True)
+    bad |= _time_rows(at, required=True)
+    if not set(flag) <= {"", "0", "1"}:
+        bad |= {i for i, v in enumerate(flag) if v not in ("", "0", "1")}
+    bad |= _plain_rows(who, LIMITS["line"], _BAD_LINE)
+    bad |= _plain_rows(reason, LIMITS["long"], _BAD_TEXT)
+    bad |= _plain_rows(old, LIMITS["long"], _BAD_TEXT)
+    bad |= _plain_rows(new, LIMITS["long"], _BAD_TEXT)
+    built = list(map(HistoryRow, [r for r, _ in table.rows], claim_uuid, name, old, new, who, at, reason,
+                     [v == "1" for v in flag])) if len(bad) < n else []
+    return built, bad
+
+
+def _fast_evidence_table(table: Table, rows: _Rows) -> tuple[list[EvidenceRow], set[int]] | None:
+    cols = _columns(table, rows.at)
+    if cols is None:
+        return None
+    n = len(table.rows)
+    claim_uuid, source_uuid, stance, created = cols["claim_uuid"], cols["source_uuid"], cols["stance"], \
+        cols["created_at"]
+    quote, locator, note = (_unneutralised(cols[c]) for c in ("quote", "locator", "note"))
+    bad = _uuid_rows(claim_uuid) | _uuid_rows(source_uuid)
+    if not set(stance) <= set(STANCES):
+        bad |= {i for i, v in enumerate(stance) if v not in STANCES}
+    bad |= _time_rows(created)
+    bad |= _plain_rows(quote, LIMITS["long"], _BAD_TEXT)
+    bad |= _plain_rows(locator, LIMITS["line"], _BAD_LINE)
+    bad |= _plain_rows(note, LIMITS["long"], _BAD_TEXT)
+    built = list(map(EvidenceRow, [r for r, _ in table.rows], claim_uuid, source_uuid, stance, quote, locator,
+                     note, [v or None for v in created])) if len(bad) < n else []
+    return built, bad
+
+
 def _read_evidence(table: Table, incoming: Incoming) -> None:
     rows = _Rows(table, incoming, package.EVIDENCE_COLUMNS, ("claim_uuid", "source_uuid", "stance"))
     if not rows.ok:
         return
     seen: dict[tuple, int] = {}
+    ready = _fast_evidence_table(table, rows)
+    if ready is not None and not ready[1]:
+        keys = {(e.claim_uuid, e.source_uuid, e.locator) for e in ready[0]}
+        if len(keys) == len(ready[0]):  # every row clean and no (claim, source, locator) twice
+            incoming.evidence.extend(ready[0])
+            return
+    built, bad = ready if ready is not None else ([], None)
     ix = [rows.at[name] for name in package.EVIDENCE_COLUMNS]
-    for row, raw in rows.raw():
-        fast = _fast_evidence(row, raw, ix)
+    for k, (row, raw) in enumerate(rows.raw()):
+        fast = built[k] if bad is not None and k not in bad else _fast_evidence(row, raw, ix)
         if fast is not None and (fast.claim_uuid, fast.source_uuid, fast.locator) not in seen:
             seen[(fast.claim_uuid, fast.source_uuid, fast.locator)] = row
             incoming.evidence.append(fast)
@@ -682,9 +916,14 @@ def _read_history(table: Table, incoming: Incoming) -> None:
     rows = _Rows(table, incoming, package.HISTORY_COLUMNS, ("claim_uuid", "field", "at"))
     if not rows.ok:
         return
+    ready = _fast_history_table(table, rows)
+    if ready is not None and not ready[1]:
+        incoming.history.extend(ready[0])
+        return
+    built, bad = ready if ready is not None else ([], None)
     ix = [rows.at[name] for name in package.HISTORY_COLUMNS]
-    for row, raw in rows.raw():
-        fast = _fast_history(row, raw, ix)
+    for k, (row, raw) in enumerate(rows.raw()):
+        fast = built[k] if bad is not None and k not in bad else _fast_history(row, raw, ix)
         if fast is not None:
             incoming.history.append(fast)
             continue
@@ -802,6 +1041,11 @@ def _locally_decisive(claim_ids) -> set[int]:
 
 def plan(incoming: Incoming) -> Plan:
     """Sort every claim of ``incoming`` and add the problems the database reveals."""
+    with paused_gc():
+        return _plan(incoming)
+
+
+def _plan(incoming: Incoming) -> Plan:
     result = Plan(incoming, problems=list(incoming.problems))
     if incoming.problems:
         return result

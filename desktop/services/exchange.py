@@ -362,7 +362,8 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
     if -IMPORT_CACHE_KIB < cache < 0 or cache > 0:  # a larger page cache: pages are spilled once, at commit
         _exec(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
     try:
-        _apply(incoming, applying, result, steps, who)
+        with importer.paused_gc():
+            _apply(incoming, applying, result, steps, who)
     finally:
         with contextlib.suppress(sqlite3.Error):
             _exec(f"PRAGMA cache_size = {cache}")
