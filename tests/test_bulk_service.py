@@ -240,3 +240,12 @@ def test_apply_then_revert_gives_back_every_claim_as_it_was(database, change):
         return {cid: (s[0], s[1], s[2] is not None) + s[3:] for cid, s in state.items()}
 
     assert again.ids == result.ids and finalised_or_not(_claim_state()) == finalised_or_not(after)
+
+
+def test_revert_puts_finalised_at_back_even_when_only_it_changed_since(ready, database):
+    ids = [ready(f"fin {i}") for i in range(2)]
+    result = bulk.apply(ids, BulkChange("status", "on_hold"))
+    database.execute_sql("UPDATE claim SET finalised_at = '2024-01-01T00:00:00Z' WHERE id = ?", (ids[0],))
+    undone = bulk.revert(result)
+    assert undone.count == 2
+    assert [(status_of(c), Claim.get_by_id(c).finalised_at) for c in ids] == [("in_progress", None)] * 2

@@ -356,17 +356,21 @@ def revert(result: BulkResult, who: str | None = None, progress: Progress = None
             "FROM temp.bulk_rows r JOIN claim c ON c.id = r.id ORDER BY r.id", (who, now, UNDO_REASON),
         )
         _step(progress, 2, 4)
-        database.execute_sql(
-            "UPDATE claim SET status = (SELECT a FROM temp.bulk_rows r WHERE r.id = claim.id), updated_at = ? "
-            "WHERE id IN (SELECT id FROM temp.bulk_rows)", (now,),
-        )
-        # finalised_at back to what it was, written only where it differs
-        # (after a change to Final; otherwise nowhere, sparing its index).
-        database.execute_sql(
-            "UPDATE claim SET finalised_at = (SELECT b FROM temp.bulk_rows r WHERE r.id = claim.id) "
-            "WHERE id IN (SELECT r.id FROM temp.bulk_rows r JOIN claim c ON c.id = r.id "
-            "WHERE c.finalised_at IS NOT r.b)"
-        )
+        old_status = "status = (SELECT a FROM temp.bulk_rows r WHERE r.id = claim.id)"
+        old_finalised = "finalised_at = (SELECT b FROM temp.bulk_rows r WHERE r.id = claim.id)"
+        if change.value == "final":  # the apply stamped finalised_at: put it back in the same pass
+            database.execute_sql(f"UPDATE claim SET {old_status}, {old_finalised}, updated_at = ? "
+                                 "WHERE id IN (SELECT id FROM temp.bulk_rows)", (now,))
+        else:
+            # The apply left finalised_at alone: leaving it out of SET spares its
+            # index on every row. Any claim whose finalised_at differs anyway is
+            # put back by a second pass (normally none).
+            database.execute_sql(f"UPDATE claim SET {old_status}, updated_at = ? "
+                                 "WHERE id IN (SELECT id FROM temp.bulk_rows)", (now,))
+            database.execute_sql(
+                f"UPDATE claim SET {old_finalised} WHERE id IN (SELECT r.id FROM temp.bulk_rows r "
+                "JOIN claim c ON c.id = r.id WHERE c.finalised_at IS NOT r.b)"
+            )
     elif change.kind == "verdict":
         gated = ", ".join(f"'{s}'" for s in sorted(GATED_STATUSES))
         same = "c.verdict IS NULL" if change.value is None else "c.verdict = ?"
