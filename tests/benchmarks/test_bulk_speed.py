@@ -103,3 +103,58 @@ def test_bulk_apply_and_revert_speed(bulk_db):
         print(f"{change.describe():28s} {result.count:8,} claims: preview {med['preview']:5.2f} s, "
               f"apply {med['apply']:5.2f} s ({med['apply'] / floor:4.1f}x floor), "
               f"revert {med['revert']:5.2f} s ({med['revert'] / floor:4.1f}x floor)")
+
+
+def test_bulk_undo_and_redo_keep_the_window_live(bulk_db, qtbot, monkeypatch):
+    """Longest gap between the ticks of a 10 ms GUI timer while the real window's Undo and
+    Redo actions undo and redo a bulk change: in place (how it was, WORKER_FROM out of
+    reach) against the worker (the default). Includes the window's refresh afterwards."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QKeySequence
+
+    from desktop.views import bulk_dialog, preferences
+    from desktop.views.main_window import MainWindow
+
+    db, _ = bulk_db
+    monkeypatch.setattr(preferences, "ask_checker_name", lambda parent=None: "Bench")
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    window.show()
+    keys = {a.shortcut().toString(): a for a in window.menus["edit"].actions()}
+    undo, redo = keys[QKeySequence(QKeySequence.StandardKey.Undo).toString()], keys["Ctrl+Y"]
+
+    def longest_stall(action, finished) -> tuple[float, float]:
+        gaps, last = [], [time.perf_counter()]
+
+        def tick():
+            now = time.perf_counter()
+            gaps.append(now - last[0])
+            last[0] = now
+
+        timer = QTimer()
+        timer.setInterval(10)
+        timer.timeout.connect(tick)
+        timer.start()
+        t0 = time.perf_counter()
+        QTimer.singleShot(0, action.trigger)
+        qtbot.waitUntil(finished, timeout=600_000)
+        elapsed = time.perf_counter() - t0
+        timer.stop()
+        return elapsed, max(gaps, default=elapsed)
+
+    print()
+    worker_from = bulk_dialog.WORKER_FROM
+    for change in (bulk.BulkChange("status", "on_hold"), bulk.BulkChange("add_tag", "bench-tag")):
+        for mode, threshold in (("in place (before)", 10**12), ("on the worker", worker_from)):
+            monkeypatch.setattr(bulk_dialog, "WORKER_FROM", threshold)
+            result = bulk.apply(search.ClaimFilter(), change)
+            command = bulk_dialog.BulkCommand(window, result)
+            window.undo_stack.push(command)
+            qtbot.waitUntil(undo.isEnabled)
+            undo_s, undo_gap = longest_stall(undo, redo.isEnabled)
+            redo_s, redo_gap = longest_stall(redo, undo.isEnabled)
+            bulk.revert(command.result)
+            window.undo_stack.clear()
+            print(f"{change.describe():24s} {result.count:7,} claims, {mode:17s}: undo {undo_s:5.2f} s "
+                  f"(GUI stalled up to {undo_gap * 1000:5.0f} ms), redo {redo_s:5.2f} s "
+                  f"(up to {redo_gap * 1000:5.0f} ms)")
