@@ -10,7 +10,7 @@ from desktop import demo, search, services
 from desktop.models import Claim, History, database as db_proxy
 from desktop.services import bulk
 from desktop.services.bulk import BulkChange
-from desktop.views import bulk_dialog, commands, preferences
+from desktop.views import bulk_dialog, preferences
 
 CHANGE = BulkChange("status", "on_hold")
 
@@ -18,7 +18,7 @@ CHANGE = BulkChange("status", "on_hold")
 @pytest.fixture
 def messages(monkeypatch):
     seen = []
-    monkeypatch.setattr(commands, "report_error", lambda title, text: seen.append((title, text)))
+    monkeypatch.setattr(bulk_dialog, "report_error", lambda title, text: seen.append((title, text)))
     return seen
 
 

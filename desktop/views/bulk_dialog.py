@@ -18,6 +18,7 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QUndoCommand
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QComboBox,
     QDialog,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -35,7 +37,7 @@ from desktop import search, workflow
 from desktop.errors import ClaimlogError
 from desktop.services import bulk
 from desktop.services.bulk import BulkChange
-from desktop.views import commands, preferences, worker
+from desktop.views import preferences, worker
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,11 @@ def notify(window, message: str) -> None:
 
 
 def report_error(title: str, message: str) -> None:
-    """Tell the person an undo or redo failed (tests patch ``commands.report_error``)."""
-    commands.report_error(title, message)
+    """Tell the person an undo, redo or apply failed, in plain text (tests patch this)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
+                      QApplication.activeWindow())
+    box.setTextFormat(Qt.TextFormat.PlainText)  # tag names are the person's own text
+    box.exec()
 
 
 class StackGuard(QObject):
@@ -237,8 +242,9 @@ class BulkCommand(QUndoCommand):
         state = "keep the bulk change" if direction == "undo" else "stay as they were before it"
         where = ("It stays on the undo stack, so you can try again." if kept
                  else "It is no longer on the undo stack.")
+        what = self.label[:1].upper() + self.label[1:]
         report_error(f"Bulk change not {verb}",
-                     f"{self.label[:1].upper()}{self.label[1:]}: {why}\n\nNothing was changed: the claims {state}. {where}")
+                     f"{what}: {why}\n\nNothing was changed: the claims {state}. {where}")
 
     def _put_back(self, direction: str) -> bool:
         """Move the stack's index back over this step without running it; False if it is gone."""
