@@ -285,3 +285,16 @@ def test_window_status_bar_says_counting_then_the_count(qtbot, database, claims,
     window.claims_page.set_filter(search.ClaimFilter(text="river"))
     assert window.count_label.text() == "Counting matches\u2026 of 23 claims"
     qtbot.waitUntil(lambda: window.count_label.text() == "15 of 23 claims", timeout=5000)
+
+
+def test_big_change_on_big_file_recounts_off_thread(qtbot, claims, counts_off_thread, monkeypatch):
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    monkeypatch.setattr(claims_model, "PAGE_SIZE", 4)
+    services.trash_claims(claims[:6])
+    before = model.queries
+    model.refresh_claims(claims[:6])  # more claims than a page: no counting here
+    assert not model.exact and model.queries - before <= 3
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert model.rowCount() == 17 and model.live_total == 17
+    assert shown_ids(model) == sql_ids(search.ClaimFilter())

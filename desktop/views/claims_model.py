@@ -508,7 +508,9 @@ class ClaimsTableModel(QAbstractTableModel):
         where their position is known, and resets otherwise.
         """
         ids = sorted(set(claim_ids or []))
-        if not self._exact:  # still counting: count again from the first page
+        if not self._exact or (self._async and (not ids or len(ids) > PAGE_SIZE)):
+            # Still counting, or a big change (bulk, import) on a big file:
+            # recount off the GUI thread from the first page.
             self._live_total = None
             self._reset(self._filter)
             return
