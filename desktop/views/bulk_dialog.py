@@ -284,7 +284,11 @@ class BulkDialog(QDialog):
         self._previewed: tuple | None = None
         self._task = None
 
-        n_filter = search.count_claims(self.filter)
+        model = getattr(window, "claims_model", None)
+        if model is not None and model.exact and model.filter == self.filter:
+            n_filter = model.rowCount()  # the table's count: no second COUNT of a million rows
+        else:
+            n_filter = search.count_claims(self.filter)
         self.use_selection = QRadioButton(f"The {len(self.selected):,} selected claims")
         self.use_filter = QRadioButton(f"All {n_filter:,} claims matching the current filter")
         self.use_selection.setEnabled(bool(self.selected))
