@@ -768,6 +768,9 @@ def test_column_checks_give_what_cell_checks_give(sample, tmp_path, monkeypatch,
     """Every table read through the column-wise fast path comes out exactly as through the per-cell
     path alone: the same rows and values, the same problems (row, column, message), in the same order."""
     if clean:
+        services.update_source(sample["public"], services.SourceInput(
+            title="Health ministry bulletin", url="https://health.example/bulletin?page=2#top", credibility="credible",
+            archives=[services.ArchiveInput("https://web.archive.org/web/2024/x", "", "2024-03-05T10:00:00Z")]))
         path = tmp_path / "p.zip"
         package.export_package(path, ClaimFilter(), include_confidential=True)
     else:
@@ -775,6 +778,8 @@ def test_column_checks_give_what_cell_checks_give(sample, tmp_path, monkeypatch,
                                                                           for i in range(3)])
     fast = importer.read_file(path)
     monkeypatch.setattr(importer, "_columns", lambda table, at: None)
+    for name in ("_fast_source", "_fast_evidence", "_fast_history"):  # the per-row shortcuts too
+        monkeypatch.setattr(importer, name, lambda *args: None)
     careful = importer.read_file(path)
     for part in ("claims", "sources", "evidence", "history", "problems", "notes"):
         assert getattr(fast, part) == getattr(careful, part), part

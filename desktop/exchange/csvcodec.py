@@ -356,6 +356,14 @@ def read_table(text: str, file: str, problems: list[Problem], limit_rows: int | 
         csv.field_size_limit(MAX_FIELD_CHARS)
     try:
         reader = csv.reader(io.StringIO(text, newline=""), dialect="excel", strict=True)
+        if limit_rows is None:  # the whole file: let csv build the list, number the records in C
+            records = list(reader)
+            if not all(records):
+                records = [r for r in records if r]  # blank lines
+            if not records:
+                return Table(file, [], [])
+            header = [unneutralise(c).strip() for c in records[0]]
+            return Table(file, header, list(zip(range(2, len(records) + 1), records[1:])))
         header = None
         rows: list[tuple[int, list[str]]] = []
         n = 0

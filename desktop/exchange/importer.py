@@ -614,11 +614,17 @@ def _fast_source(row: int, raw: list[str], ix: list[int]) -> SourceRow | None:
      confidential, archives, created, updated, deleted) = (raw[i] for i in ix)
     title, publisher, language, notes = (unneutralise(v) for v in (title, publisher, language, notes))
     if not (_CANONICAL_UUID.match(source_uuid) and title and kind in SOURCE_KINDS and credibility in CREDIBILITY
-            and confidential in ("0", "1") and not archives and (not created or _real_time(created))
+            and confidential in ("0", "1") and (not created or _real_time(created))
             and (not updated or _real_time(updated)) and (not deleted or _real_time(deleted))):
         return None
-    # an address normalize_url() leaves as it is: plain host, a path, no query, fragment, port or user
-    if url and not (_PLAIN_URL.match(url) and url.count("/") >= 3 and "?" not in url and "#" not in url):
+    url, archives = unneutralise(url), unneutralise(archives)
+    try:  # the address and the archives exactly as validate_source / _archives give them
+        if url and _PLAIN_URL.match(url) and url.count("/") >= 3 and "?" not in url and "#" not in url:
+            pass  # an address normalize_url() leaves as it is: plain host, a path, no query, fragment, port or user
+        else:
+            url = _source_url(url) if url else None
+        archives = _archives(archives) if archives else []
+    except (ValidationError, ValueError):
         return None
     if not (_plain_line(title, 1000) and _plain_line(publisher, LIMITS["line"]) and _plain_line(language, 35)
             and _plain_text(notes, LIMITS["long"])):
@@ -631,10 +637,17 @@ def _fast_source(row: int, raw: list[str], ix: list[int]) -> SourceRow | None:
     values = {
         "title": title, "kind": kind, "publisher": publisher, "published_on": published_on,
         "accessed_on": accessed_on, "language": language, "credibility": credibility, "notes": notes,
-        "confidential": confidential == "1", "url": url or None,
+        "confidential": confidential == "1", "url": url,
         "created_at": created or None, "updated_at": updated or None, "deleted_at": deleted or None,
     }
-    return SourceRow(row, source_uuid, values, [])
+    return SourceRow(row, source_uuid, values, archives)
+
+
+@functools.lru_cache(maxsize=65536)
+def _source_url(url: str) -> str | None:
+    """A source's address as ``validate_source`` stores it (normalised), or None."""
+    cleaned = clean_url("url", url)
+    return normalize_url(cleaned) if cleaned else None
 
 
 def _read_sources(table: Table, incoming: Incoming) -> None:

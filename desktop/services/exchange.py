@@ -337,7 +337,22 @@ def _claim_values(row, claimants, tags, now) -> tuple:
 
 
 def _tag_names(row, tags) -> list[str]:
-    return sorted({tags[t][1] for t in row.values["tags"]}, key=str.casefold)
+    """The stored names of the row's tags, sorted as the services sort them (cached per list of tags)."""
+    given = tuple(row.values["tags"])
+    names = tags.sorted_names.get(given) if isinstance(tags, _Tags) else None
+    if names is None:
+        names = sorted({tags[t][1] for t in given}, key=str.casefold)
+        if isinstance(tags, _Tags):
+            tags.sorted_names[given] = names
+    return names
+
+
+class _Tags(dict):
+    """incoming name -> (id, stored name), remembering the sorted names of each combination seen."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.sorted_names: dict[tuple, list[str]] = {}
 
 
 @write
@@ -376,7 +391,7 @@ def _apply(incoming, applying, result: ImportResult, steps: _Progress, who) -> N
     reason = f"imported from {incoming.file}"
     package_mode = incoming.kind == "package"
     claimants = _claimants([row.values["claimant"] for _, row, _ in applying], now)
-    tags = _tags([t for _, row, _ in applying for t in row.values["tags"]])
+    tags = _Tags(_tags([t for _, row, _ in applying for t in row.values["tags"]]))
     steps.step()
 
     rebuild = _IndexRebuild()
@@ -516,12 +531,19 @@ def _apply(incoming, applying, result: ImportResult, steps: _Progress, who) -> N
             have_history.update(_exec(
                 "SELECT claim_id, field, at, old_value, new_value FROM history"
                 " WHERE claim_id IN (SELECT value FROM json_each(?))", (_json(updated_ids),)).fetchall())
-        for h in incoming.history:
-            cid = by_claim_uuid.get(h.claim_uuid)
-            if cid is None or (cid, h.field, h.at, h.old_value, h.new_value) in have_history:
-                continue
-            have_history.add((cid, h.field, h.at, h.old_value, h.new_value))
-            entries.append((cid, h.field, h.old_value, h.new_value, h.who, h.at, h.reason, int(h.is_correction)))
+        ours = by_claim_uuid.get
+        candidates = [(cid, h) for h in incoming.history if (cid := ours(h.claim_uuid)) is not None]
+        keys = [(cid, h.field, h.at, h.old_value, h.new_value) for cid, h in candidates]
+        if not have_history and len(set(keys)) == len(keys):  # nothing to skip: take them all
+            entries = [(cid, h.field, h.old_value, h.new_value, h.who, h.at, h.reason, int(h.is_correction))
+                       for cid, h in candidates]
+        else:
+            for key, (cid, h) in zip(keys, candidates):
+                if key in have_history:
+                    continue
+                have_history.add(key)
+                entries.append((cid, h.field, h.old_value, h.new_value, h.who, h.at, h.reason,
+                                int(h.is_correction)))
     else:
         for action, row, local in applying:
             cid = ids[id(row)]
