@@ -688,6 +688,24 @@ def _schema() -> list:
     return proxy.execute_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").fetchall()
 
 
+def _search_rows_match_the_claims() -> None:
+    """Every claim's full-text row is what search.claim_document makes of it (source titles in any order)."""
+    from desktop import search
+
+    for claim in Claim.select():
+        tags = sorted((name for (name,) in proxy.execute_sql(
+            "SELECT t.name FROM claim_tag ct JOIN tag t ON t.id = ct.tag_id WHERE ct.claim_id = ?", (claim.id,))),
+            key=str.casefold)
+        titles = [title for (title,) in proxy.execute_sql(
+            "SELECT DISTINCT s.title FROM evidence e JOIN source s ON s.id = e.source_id WHERE e.claim_id = ?",
+            (claim.id,))]
+        want = search.claim_document(claim, claim.claimant_name, tags, titles)
+        got = proxy.execute_sql("SELECT text, context, claimant, tags, sources FROM claim_fts WHERE rowid = ?",
+                                (claim.id,)).fetchone()
+        assert got[:4] == (want["text"], want["context"], want["claimant"], want["tags"]), claim.id
+        assert sorted(got[4].split("\n")) == sorted(want["sources"].split("\n")), claim.id
+
+
 def test_large_import_rebuilds_indexes_with_the_same_result(sample, tmp_path, monkeypatch):
     """With the rebuild threshold lowered to 1, a package import drops and re-creates the secondary
     indexes: the rows, the search index and the schema come out exactly as without it."""
@@ -710,6 +728,7 @@ def test_large_import_rebuilds_indexes_with_the_same_result(sample, tmp_path, mo
             schema = _schema()
             import_file(out)
             healthy()
+            _search_rows_match_the_claims()
             assert _schema() == schema
             rows = dump()
             rows.pop("claimant")  # its created_at is the time of the import

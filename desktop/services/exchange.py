@@ -336,6 +336,9 @@ def _claim_values(row, claimants, tags, now) -> tuple:
     )
 
 
+_BLANK_CLAIM = SimpleNamespace(text="", short_text="", context="")
+
+
 def _tag_names(row, tags) -> list[str]:
     """The stored names of the row's tags, sorted as the services sort them (cached per list of tags)."""
     given = tuple(row.values["tags"])
@@ -597,17 +600,28 @@ def _apply(incoming, applying, result: ImportResult, steps: _Progress, who) -> N
         for cid, sid, *_ in new_links:
             if cid in added_ids:
                 titles.setdefault(cid, {})[titles_of[sid]] = None
+        # search.claim_document's columns, with the claimant's and each tag combination's computed once
+        index_text = search.index_text
+        by_claimant: dict[str, str] = {}
+        by_tags: dict[tuple, str] = {}
         for chunk in _chunks(added, 10_000):
             documents = []
             for row in chunk:
                 cid = ids[id(row)]
                 v = row.values
                 claimant = claimants.get(v["claimant"]) if v["claimant"] else None
-                doc = search.claim_document(SimpleNamespace(text=v["text"], short_text=v["short_text"],
-                                                            context=v["context"]),
-                                            claimant[1] if claimant else "", _tag_names(row, tags),
-                                            list(titles.get(cid, ())))
-                documents.append((cid, doc["text"], doc["context"], doc["claimant"], doc["tags"], doc["sources"]))
+                name = claimant[1] if claimant else ""
+                claimant_doc = by_claimant.get(name)
+                if claimant_doc is None:
+                    claimant_doc = by_claimant[name] = search.claim_document(_BLANK_CLAIM, name, [], [])["claimant"]
+                names = _tag_names(row, tags)
+                tags_doc = by_tags.get(tuple(names))
+                if tags_doc is None:
+                    tags_doc = by_tags[tuple(names)] = search.claim_document(_BLANK_CLAIM, "", names, [])["tags"]
+                short = v["short_text"]
+                documents.append((cid, index_text(v["text"] + ("\n" + short if short else "")),
+                                  index_text(v["context"]), claimant_doc, tags_doc,
+                                  index_text("\n".join(titles[cid])) if cid in titles else ""))
             _many("INSERT INTO claim_fts (rowid, text, context, claimant, tags, sources) VALUES (?,?,?,?,?,?)",
                   documents)
             steps.step(len(chunk))
