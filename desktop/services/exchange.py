@@ -365,11 +365,13 @@ def apply_import(incoming: importer.Incoming, who: str | None = None, progress=N
     if plan.problems:
         raise ImportRejected(plan.problems)
     result = ImportResult(plan.counts(), conflicts=plan.rows(importer.CONFLICT))
-    applying = [(a, row, local) for a, row, local in plan.actions if a in (importer.ADDED, importer.UPDATED)]
+    writes = {importer.ADDED, importer.UPDATED}
+    applying = [action for action in plan.actions if action[0] in writes]
     steps = _Progress(progress, len(applying) * 3 + len(incoming.sources) + 10)
 
     # unchanged claims: both sides now agree on this version
-    unchanged = [local.id for a, _, local in plan.actions if a == importer.UNCHANGED]
+    same = importer.UNCHANGED
+    unchanged = [local.id for a, _, local in plan.actions if a == same]
     if unchanged:
         _exec("UPDATE claim SET synced_at = updated_at WHERE id IN (SELECT value FROM json_each(?))"
               " AND synced_at IS NOT updated_at", (_json(unchanged),))
