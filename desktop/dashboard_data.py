@@ -1,16 +1,31 @@
 """The numbers behind the Dashboard, computed in SQL (no Qt).
 
 Everything follows a ``search.ClaimFilter`` through ``search.filter_conditions``
-(the same rules as the claims table). At a million claims the default view
-stays well under 200 ms thanks to the covering indexes of migration 0003:
-- counts by status and verdict: one GROUP BY over (deleted_at, status, verdict);
-- claims logged / finalised per week: one range count per week over
-  (deleted_at, created_at) and (deleted_at, finalised_at); with a filter,
-  days counted in SQL and folded into Monday-based weeks here;
-- claimants with the most False or Misleading verdicts: grouped in the order
-  of (deleted_at, verdict, claimant_id), ranked here;
-- sources cited most: ``source.n_claims`` (kept by the services) for the
-  unfiltered view, otherwise counted from the filtered claims' evidence.
+(the same rules as the claims table). Three routes, each answered from
+indexes alone at a million claims (``EXPLAIN QUERY PLAN`` of every query in
+tests/benchmarks/test_dashboard_speed.py):
+
+- no filter: the covering indexes of migration 0003 (one GROUP BY over
+  (deleted_at, status, verdict), one range count per week over
+  (deleted_at, created_at) / (deleted_at, finalised_at), flagged claimants in
+  the order of (deleted_at, verdict, claimant_id)); ``source.n_claims`` (kept
+  by the services) for the sources cited most;
+- a filter on live claims (search, status, verdict, tag, claimant, dates,
+  "no sources", a selection): the ``claim_dash_*`` indexes of migration 0006,
+  which hold every column a filter tests. One ordered pass over
+  ``claim_dash_status`` (or, for a set of ids, ``claim_dash_id``) gives the
+  counts by status and verdict *and* the flagged claimants; the weeks read
+  only the last weeks' entries of ``claim_dash_created`` and
+  ``claim_dash_finalised``. "Sources cited most" is counted from whichever
+  side is cheaper: the evidence of the filtered claims, or - when the filter
+  matches many claims - only the most cited sources, in order of
+  ``source.n_claims``, stopping as soon as no source further down the list can
+  reach the top (each one's count is at most its ``n_claims``);
+- the trash and filters with extra expressions: the general queries, the
+  trash read through ``claim_deleted_at``.
+
+The counters relied on (``claim.n_sources``, ``source.n_claims``) are kept by
+the services and verified by ``claimlog check`` (desktop/checks.py).
 """
 
 from __future__ import annotations
@@ -23,6 +38,7 @@ from peewee import SQL, fn
 
 from desktop import search
 from desktop.models import Claim, Claimant, Evidence, Source
+from desktop.models import database as _database
 from desktop.workflow import STATUSES, VERDICTS
 
 FLAGGED_VERDICTS = ("false", "misleading")
@@ -57,15 +73,44 @@ def _is_unfiltered(flt: search.ClaimFilter) -> bool:
     return flt.is_default and not flt.trash and not flt.extra
 
 
+def _is_live_filter(flt: search.ClaimFilter) -> bool:
+    """Every condition reads only columns held by the ``claim_dash_*`` indexes (or the claim id)."""
+    return not flt.trash and not flt.extra
+
+
+def _is_id_set(flt: search.ClaimFilter) -> bool:
+    """The filter names its claims by id (full-text search, tags, a selection)."""
+    return bool(flt.tag_ids) or flt.ids is not None or search.fts_query(flt.text) is not None
+
+
+_FROM = 'FROM "claim" AS "t1"'
+
+
+def _steer(query, index: str | None) -> tuple[str, list]:
+    """SQL and parameters of a peewee query on claims, read through ``index`` when given."""
+    sql, params = query.sql()
+    if index:
+        if _FROM not in sql:
+            raise ValueError(f"cannot steer {sql[:80]!r}")
+        sql = sql.replace(_FROM, f'{_FROM} INDEXED BY "{index}"', 1)
+    return sql, list(params)
+
+
+def _rows(query, index: str | None = None) -> list[tuple]:
+    return _database.execute_sql(*_steer(query, index)).fetchall()
+
+
 def compute(flt: search.ClaimFilter | None = None, *, weeks: int = 26, top: int = 10) -> Dashboard:
     flt = flt or search.ClaimFilter()
-    conditions = search.filter_conditions(flt)
-    out = Dashboard()
-    clock = time.perf_counter
+    if _is_unfiltered(flt):
+        return _compute_unfiltered(flt, weeks, top)
+    if _is_live_filter(flt):
+        return _compute_live(flt, weeks, top)
+    return _compute_general(flt, weeks, top)
 
-    t0 = clock()
-    pairs = _where(Claim.select(Claim.status, Claim.verdict, fn.COUNT(SQL("*"))), conditions)
-    pairs = list(pairs.group_by(Claim.status, Claim.verdict).tuples())
+
+def _fold_status_verdict(out: Dashboard, pairs) -> None:
+    """Fill total, by_status and by_verdict from (status, verdict, count) rows."""
     statuses: dict[str, int] = {}
     verdicts: dict[str | None, int] = {}
     for status, verdict, n in pairs:
@@ -76,44 +121,265 @@ def compute(flt: search.ClaimFilter | None = None, *, weeks: int = 26, top: int 
     out.by_verdict = [(v, verdicts.pop(v, 0)) for v in VERDICTS]
     unknown = sorted((k, v) for k, v in verdicts.items() if k is not None)
     out.by_verdict += unknown + [(None, verdicts.get(None, 0))]
-    out.timings_ms["status_verdict"] = (clock() - t0) * 1000
 
-    t0 = clock()
-    out.weeks = _weeks(conditions, weeks, by_ranges=_is_unfiltered(flt))
-    out.timings_ms["weeks"] = (clock() - t0) * 1000
 
-    t0 = clock()
-    per_claimant: dict[int, list[int]] = {}
-    flagged = conditions + [Claim.verdict.in_(FLAGGED_VERDICTS)]
-    if _is_unfiltered(flt):
-        # Grouped in the order of the (deleted_at, verdict, claimant_id)
-        # index: read from the index alone, no temporary B-tree.
-        query = _where(Claim.select(Claim.verdict, Claim.claimant, fn.COUNT(SQL("*"))), flagged)
-        for verdict, cid, n in query.group_by(Claim.verdict, Claim.claimant).tuples():
-            per_claimant.setdefault(cid, [0, 0])[FLAGGED_VERDICTS.index(verdict)] += n
-    else:
-        # With a filter, this shape lets SQLite start from the filter's index.
-        query = _where(Claim.select(Claim.claimant, fn.SUM(Claim.verdict == "false"),
-                                    fn.SUM(Claim.verdict == "misleading")), flagged)
-        for cid, f, m in query.group_by(Claim.claimant).tuples():
-            per_claimant[cid] = [int(f or 0), int(m or 0)]
+def _rank_claimants(per_claimant: dict, top: int) -> list[tuple[str, int, int]]:
     per_claimant.pop(None, None)  # claims without a claimant
     ranked = sorted(per_claimant.items(), key=lambda item: (-sum(item[1]), item[0]))[:top]
     ids = [cid for cid, _ in ranked]
     names = dict(Claimant.select(Claimant.id, Claimant.name).where(Claimant.id.in_(ids)).tuples())
-    out.top_claimants = [(names.get(cid, "?"), f, m) for cid, (f, m) in ranked]
+    return [(names.get(cid, "?"), f, m) for cid, (f, m) in ranked]
+
+
+def _compute_unfiltered(flt: search.ClaimFilter, n_weeks: int, top: int) -> Dashboard:
+    conditions = search.filter_conditions(flt)
+    out = Dashboard()
+    clock = time.perf_counter
+
+    t0 = clock()
+    pairs = _where(Claim.select(Claim.status, Claim.verdict, fn.COUNT(SQL("*"))), conditions)
+    _fold_status_verdict(out, pairs.group_by(Claim.status, Claim.verdict).tuples())
+    out.timings_ms["status_verdict"] = (clock() - t0) * 1000
+
+    t0 = clock()
+    out.weeks = _weeks(conditions, n_weeks, by_ranges=True)
+    out.timings_ms["weeks"] = (clock() - t0) * 1000
+
+    t0 = clock()
+    # Grouped in the order of the (deleted_at, verdict, claimant_id) index:
+    # read from the index alone, no temporary B-tree.
+    per_claimant: dict[int, list[int]] = {}
+    flagged = conditions + [Claim.verdict.in_(FLAGGED_VERDICTS)]
+    query = _where(Claim.select(Claim.verdict, Claim.claimant, fn.COUNT(SQL("*"))), flagged)
+    for verdict, cid, n in query.group_by(Claim.verdict, Claim.claimant).tuples():
+        per_claimant.setdefault(cid, [0, 0])[FLAGGED_VERDICTS.index(verdict)] += n
+    out.top_claimants = _rank_claimants(per_claimant, top)
     out.timings_ms["claimants"] = (clock() - t0) * 1000
 
     t0 = clock()
-    out.top_sources = _top_sources(flt, conditions, top)
+    # The counter the services keep (it also counts citing claims now in the trash).
+    rows = (
+        Source.select(Source.title, Source.n_claims)
+        .where(Source.n_claims > 0)
+        .order_by(Source.n_claims.desc(), Source.id)
+        .limit(top)
+        .tuples()
+    )
+    out.top_sources = [(title, n) for title, n in rows]
     out.timings_ms["sources"] = (clock() - t0) * 1000
     return out
 
 
-def _weeks(conditions, n_weeks: int, by_ranges: bool = False) -> list[tuple[str, int, int]]:
+def _live_statuses() -> list[str]:
+    """The distinct statuses of live claims: one seek per status in ``claim_dash_status``."""
+    sql = (
+        'WITH RECURSIVE s(v) AS ('
+        ' SELECT (SELECT MIN("status") FROM "claim" INDEXED BY "claim_dash_status" WHERE "deleted_at" IS NULL)'
+        ' UNION ALL SELECT (SELECT MIN("status") FROM "claim" INDEXED BY "claim_dash_status"'
+        ' WHERE "deleted_at" IS NULL AND "status" > s.v) FROM s WHERE s.v IS NOT NULL)'
+        ' SELECT v FROM s WHERE v IS NOT NULL'
+    )
+    return [row[0] for row in _database.execute_sql(sql).fetchall()]
+
+
+def _compute_live(flt: search.ClaimFilter, n_weeks: int, top: int) -> Dashboard:
+    conditions = search.filter_conditions(flt)
+    id_set = _is_id_set(flt)
+    out = Dashboard()
+    clock = time.perf_counter
+
+    # Counts by status and verdict and the flagged claimants: one pass, grouped
+    # in index order. A filter on verdicts alone names the live statuses too,
+    # so SQLite seeks each (status, verdict) range instead of reading them all.
+    t0 = clock()
+    index = "claim_dash_id" if id_set else "claim_dash_status"
+    scan = list(conditions)
+    if not id_set and flt.verdicts and not flt.statuses and "" not in flt.verdicts:
+        scan.append(Claim.status.in_(_live_statuses()))
+    query = _where(Claim.select(Claim.status, Claim.verdict, Claim.claimant, fn.COUNT(SQL("*"))), scan)
+    cube = _rows(query.group_by(Claim.status, Claim.verdict, Claim.claimant), index)
+    _fold_status_verdict(out, ((status, verdict, n) for status, verdict, _cid, n in cube))
+    per_claimant: dict[int, list[int]] = {}
+    for _status, verdict, cid, n in cube:
+        if verdict in FLAGGED_VERDICTS:
+            per_claimant.setdefault(cid, [0, 0])[FLAGGED_VERDICTS.index(verdict)] += n
+    out.timings_ms["status_verdict"] = (clock() - t0) * 1000
+
+    t0 = clock()
+    out.weeks = _live_weeks(conditions, n_weeks, id_set) if out.total else []
+    out.timings_ms["weeks"] = (clock() - t0) * 1000
+
+    t0 = clock()
+    out.top_claimants = _rank_claimants(per_claimant, top)
+    out.timings_ms["claimants"] = (clock() - t0) * 1000
+
+    t0 = clock()
+    if flt.no_sources or not out.total:
+        # "No sources" means n_sources = 0: such claims cite nothing.
+        out.top_sources = []
+    else:
+        out.top_sources = _live_top_sources(conditions, id_set, out.total, top)
+    out.timings_ms["sources"] = (clock() - t0) * 1000
+    return out
+
+
+def _latest(column, index: str, conditions) -> str | None:
+    query = _where(Claim.select(column), conditions + [column.is_null(False)]).order_by(column.desc()).limit(1)
+    rows = _rows(query, index)
+    return rows[0][0] if rows else None
+
+
+def _live_weeks(conditions, n_weeks: int, id_set: bool) -> list[tuple[str, int, int]]:
+    """As ``_weeks``, reading only the newest entries of the created / finalised indexes."""
+    latest_created = _latest(Claim.created_at, "claim_dash_created", conditions)
+    latest_final = _latest(Claim.finalised_at, "claim_dash_finalised", conditions)
+    latest = max(filter(None, (latest_created, latest_final)), default=None)
+    if latest is None:
+        return []
+    try:
+        end = monday(date.fromisoformat(latest[:10]))
+    except ValueError:
+        return []
+    start = end - timedelta(weeks=n_weeks - 1)
+    since = start.isoformat()
+    if id_set:
+        # Each statement reads the filter's ids once: one per chart, grouped by day.
+        logged = _per_week(Claim.created_at, conditions, since, "claim_dash_created")
+        finalised = _per_week(Claim.finalised_at, conditions, since, "claim_dash_finalised")
+    else:
+        # A range count per week tests the filter on each entry without sorting any.
+        starts = [(start + timedelta(weeks=i)).isoformat() for i in range(n_weeks + 1)]
+        logged = _range_counts(Claim.created_at, conditions, starts, "claim_dash_created")
+        finalised = _range_counts(Claim.finalised_at, conditions, starts, "claim_dash_finalised")
+    starts = [(start + timedelta(weeks=i)).isoformat() for i in range(n_weeks)]
+    return [(week, logged.get(week, 0), finalised.get(week, 0)) for week in starts]
+
+
+# "Sources cited most" for a filter: counting from the claims' side costs about
+# this many index reads per matching claim; from the sources' side, one per
+# citing claim of each source examined.
+CLAIM_SIDE_COST = 1.5
+SOURCE_BATCH = 24
+
+
+def _live_top_sources(conditions, id_set: bool, total: int, top: int) -> list[tuple[str, int]]:
+    if _source_side_cost(total, top) < total * CLAIM_SIDE_COST:
+        rows = _top_sources_by_bound(conditions, top)
+    else:
+        rows = _top_sources_from_claims(conditions, "claim_dash_id" if id_set else "claim_dash_status", top)
+    titles = dict(Source.select(Source.id, Source.title).where(Source.id.in_([r[0] for r in rows])).tuples())
+    return [(titles.get(sid, "?"), count) for sid, count in rows]
+
+
+def _source_side_cost(total: int, top: int) -> float:
+    """Citing claims to check to rank sources from their side (an estimate: it only picks the route).
+
+    A source's count under the filter is expected near ``n_claims`` times the
+    share of claims matching; every source whose ``n_claims`` could reach the
+    top-th expected count must be examined.
+    """
+    kth = Source.select(Source.n_claims).order_by(Source.n_claims.desc()).limit(1).offset(top - 1).scalar()
+    newest = Claim.select(fn.MAX(Claim.id)).scalar() or 1  # claims ever made: an upper bound for the live ones
+    if not kth:
+        return 0.0
+    reach = kth * min(1.0, total / newest) * 0.8
+    limit = int(total * CLAIM_SIDE_COST // max(reach, 1)) + 2  # enough sources to exceed the other route
+    sub = (Source.select(Source.n_claims.alias("n")).where(Source.n_claims >= max(reach, 1))
+           .order_by(Source.n_claims.desc()).limit(limit))
+    return float(Source.select(fn.SUM(SQL("n"))).from_(sub).scalar() or 0)
+
+
+def _top_sources_from_claims(conditions, index: str, top: int) -> list[tuple[int, int]]:
+    """Group the evidence of the filtered claims by source (cost grows with the claims matching)."""
+    claims_sql, params = _steer(_where(Claim.select(Claim.id), conditions), index)
+    sql = (f'SELECT "source_id", COUNT(DISTINCT "claim_id") AS n FROM "evidence" WHERE "claim_id" IN ({claims_sql}) '
+           f'GROUP BY "source_id" ORDER BY n DESC, "source_id" LIMIT ?')
+    return [tuple(r) for r in _database.execute_sql(sql, params + [top]).fetchall()]
+
+
+def _count_citing(conditions, source_ids: list[int]) -> dict[int, int]:
+    """Filtered claims citing each source: its citing claims (by index) checked in ``claim_dash_id``."""
+    query = (
+        Evidence.select(Evidence.source, fn.COUNT(Evidence.claim.distinct()))
+        .join(Claim, on=(Claim.id == Evidence.claim))
+        .where(Evidence.source.in_(source_ids))
+    )
+    query = _where(query, conditions).group_by(Evidence.source)
+    sql, params = query.sql()
+    evidence_from, claim_join = 'FROM "evidence" AS "t1"', 'INNER JOIN "claim" AS "t2"'
+    if evidence_from not in sql or claim_join not in sql:
+        raise ValueError(f"cannot steer {sql[:80]!r}")
+    sql = sql.replace(evidence_from, f'{evidence_from} INDEXED BY "evidence_source_id_claim_id"', 1)
+    sql = sql.replace(claim_join, f'{claim_join} INDEXED BY "claim_dash_id"', 1)
+    # "+": the claim is looked up by id for each citing link, never the other
+    # way round (a tag's 100,000 ids times every source examined).
+    sql = sql.replace('ON ("t2"."id" = "t1"."claim_id")', 'ON ("t2"."id" = +"t1"."claim_id")', 1)
+    counts = dict.fromkeys(source_ids, 0)
+    counts.update(dict(_database.execute_sql(sql, params).fetchall()))
+    return counts
+
+
+def _top_sources_by_bound(conditions, top: int) -> list[tuple[int, int]]:
+    """The most cited sources, examining sources in order of ``n_claims`` (an upper bound of each count).
+
+    Exact: it stops only when the next source's ``n_claims`` is below the
+    top-th count found, so no source further down can enter or tie.
+    """
+    counts: dict[int, int] = {}
+    after: tuple[int, int] | None = None
+    while True:
+        ranked = sorted(((-n, sid) for sid, n in counts.items() if n > 0))[:top]
+        query = Source.select(Source.id, Source.n_claims).where(Source.n_claims > 0)
+        if after is not None:
+            query = query.where((Source.n_claims < after[0]) | ((Source.n_claims == after[0]) & (Source.id > after[1])))
+        bound = -ranked[-1][0] if len(ranked) == top else 1
+        query = query.where(Source.n_claims >= bound)
+        batch = list(query.order_by(Source.n_claims.desc(), Source.id).limit(SOURCE_BATCH).tuples())
+        if not batch:
+            break
+        counts.update(_count_citing(conditions, [sid for sid, _ in batch]))
+        after = (batch[-1][1], batch[-1][0])
+    ranked = sorted(((-n, sid) for sid, n in counts.items() if n > 0))[:top]
+    return [(sid, -n) for n, sid in ranked]
+
+
+def _compute_general(flt: search.ClaimFilter, n_weeks: int, top: int) -> Dashboard:
+    """The trash and filters with extra expressions: plain queries (the trash read through its own index)."""
+    conditions = search.filter_conditions(flt)
+    index = "claim_deleted_at" if flt.trash else None
+    out = Dashboard()
+    clock = time.perf_counter
+
+    t0 = clock()
+    query = _where(Claim.select(Claim.status, Claim.verdict, Claim.claimant, fn.COUNT(SQL("*"))), conditions)
+    cube = _rows(query.group_by(Claim.status, Claim.verdict, Claim.claimant), index)
+    _fold_status_verdict(out, ((status, verdict, n) for status, verdict, _cid, n in cube))
+    per_claimant: dict[int, list[int]] = {}
+    for _status, verdict, cid, n in cube:
+        if verdict in FLAGGED_VERDICTS:
+            per_claimant.setdefault(cid, [0, 0])[FLAGGED_VERDICTS.index(verdict)] += n
+    out.timings_ms["status_verdict"] = (clock() - t0) * 1000
+
+    t0 = clock()
+    out.weeks = _weeks(conditions, n_weeks, index=index) if out.total else []
+    out.timings_ms["weeks"] = (clock() - t0) * 1000
+
+    t0 = clock()
+    out.top_claimants = _rank_claimants(per_claimant, top)
+    out.timings_ms["claimants"] = (clock() - t0) * 1000
+
+    t0 = clock()
+    rows = _top_sources_from_claims(conditions, index, top) if out.total else []
+    titles = dict(Source.select(Source.id, Source.title).where(Source.id.in_([r[0] for r in rows])).tuples())
+    out.top_sources = [(titles.get(sid, "?"), count) for sid, count in rows]
+    out.timings_ms["sources"] = (clock() - t0) * 1000
+    return out
+
+
+def _weeks(conditions, n_weeks: int, by_ranges: bool = False, index: str | None = None) -> list[tuple[str, int, int]]:
     """The last ``n_weeks`` weeks up to the latest activity in the filtered claims."""
-    latest_created = _where(Claim.select(fn.MAX(Claim.created_at)), conditions).scalar()
-    latest_final = _where(Claim.select(fn.MAX(Claim.finalised_at)), conditions).scalar()
+    latest_created = _rows(_where(Claim.select(fn.MAX(Claim.created_at)), conditions), index)[0][0]
+    latest_final = _rows(_where(Claim.select(fn.MAX(Claim.finalised_at)), conditions), index)[0][0]
     latest = max(filter(None, (latest_created, latest_final)), default=None)
     if latest is None:
         return []
@@ -131,56 +397,28 @@ def _weeks(conditions, n_weeks: int, by_ranges: bool = False) -> list[tuple[str,
         finalised = _range_counts(Claim.finalised_at, conditions, starts)
     else:
         # With a filter every query pays for it once: group by day instead.
-        logged = _per_week(Claim.created_at, conditions, since)
-        finalised = _per_week(Claim.finalised_at, conditions, since)
-    out = []
-    for i in range(n_weeks):
-        week = (start + timedelta(weeks=i)).isoformat()
-        out.append((week, logged.get(week, 0), finalised.get(week, 0)))
-    return out
+        logged = _per_week(Claim.created_at, conditions, since, index)
+        finalised = _per_week(Claim.finalised_at, conditions, since, index)
+    return [(week, logged.get(week, 0), finalised.get(week, 0)) for week in starts[:-1]]
 
 
-def _range_counts(column, conditions, starts: list[str]) -> dict[str, int]:
+def _range_counts(column, conditions, starts: list[str], index: str | None = None) -> dict[str, int]:
     counts = {}
     for low, high in zip(starts, starts[1:]):
         query = _where(Claim.select(fn.COUNT(SQL("*"))), conditions + [column >= low, column < high])
-        counts[low] = query.scalar() or 0
+        counts[low] = _rows(query, index)[0][0] or 0
     return counts
 
 
-def _per_week(column, conditions, since: str) -> dict[str, int]:
+def _per_week(column, conditions, since: str, index: str | None = None) -> dict[str, int]:
+    """Claims per Monday-based week from ``since``: days counted in SQL, folded into weeks here."""
     day = fn.SUBSTR(column, 1, 10)
     query = _where(Claim.select(day.alias("day"), fn.COUNT(SQL("*"))), conditions + [column >= since])
     weeks: dict[str, int] = {}
-    for day_text, n in query.group_by(SQL("day")).tuples():
+    for day_text, n in _rows(query.group_by(SQL("day")), index):
         try:
             week = monday(date.fromisoformat(day_text)).isoformat()
         except (TypeError, ValueError):
             continue
         weeks[week] = weeks.get(week, 0) + n
     return weeks
-
-
-def _top_sources(flt: search.ClaimFilter, conditions, top: int) -> list[tuple[str, int]]:
-    if _is_unfiltered(flt):
-        # The counter the services keep (it also counts citing claims now in the trash).
-        rows = (
-            Source.select(Source.title, Source.n_claims)
-            .where(Source.n_claims > 0)
-            .order_by(Source.n_claims.desc(), Source.id)
-            .limit(top)
-            .tuples()
-        )
-        return [(title, n) for title, n in rows]
-    claims = _where(Claim.select(Claim.id), conditions)
-    n = fn.COUNT(Evidence.claim.distinct())
-    rows = list(
-        Evidence.select(Evidence.source, n.alias("n"))
-        .where(Evidence.claim.in_(claims))
-        .group_by(Evidence.source)
-        .order_by(SQL("n").desc(), Evidence.source)
-        .limit(top)
-        .tuples()
-    )
-    titles = dict(Source.select(Source.id, Source.title).where(Source.id.in_([r[0] for r in rows])).tuples())
-    return [(titles.get(sid, "?"), count) for sid, count in rows]

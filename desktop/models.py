@@ -122,6 +122,19 @@ for _column in LIVE_SORT_COLUMNS:
                                 where=Claim.deleted_at.is_null()))
 del _column
 
+# Dashboard indexes (migration 0006): live claims, keyed by the column one part
+# of the dashboard walks, then the columns every filter tests.
+DASHBOARD_FILTER_COLUMNS = ("status", "verdict", "claimant", "n_sources", "claimed_on")
+for _name, _lead, _where in (
+    ("claim_dash_status", (), Claim.deleted_at.is_null()),
+    ("claim_dash_created", ("created_at",), Claim.deleted_at.is_null()),
+    ("claim_dash_finalised", ("finalised_at",), Claim.deleted_at.is_null() & Claim.finalised_at.is_null(False)),
+    ("claim_dash_id", ("id",), Claim.deleted_at.is_null()),
+):
+    Claim.add_index(Claim.index(*(getattr(Claim, c) for c in _lead + DASHBOARD_FILTER_COLUMNS), name=_name,
+                                where=_where))
+del _name, _lead, _where
+
 
 class ClaimTag(BaseModel):
     claim = ForeignKeyField(Claim, on_delete="CASCADE", backref="claim_tags", index=False)
@@ -173,7 +186,7 @@ class Evidence(BaseModel):
 
     id = AutoField()
     claim = ForeignKeyField(Claim, on_delete="CASCADE", backref="evidence", index=False)
-    source = ForeignKeyField(Source, on_delete="CASCADE", backref="evidence")
+    source = ForeignKeyField(Source, on_delete="CASCADE", backref="evidence", index=False)
     stance = TextField(default="context")
     quote = TextField(default="")
     locator = TextField(default="")  # page, paragraph, timestamp
@@ -182,7 +195,8 @@ class Evidence(BaseModel):
 
     class Meta:
         table_name = "evidence"
-        indexes = ((("claim", "source", "locator"), True),)
+        # (source, claim) since migration 0006: a source's citing claims from the index alone.
+        indexes = ((("claim", "source", "locator"), True), (("source", "claim"), False))
 
 
 class History(BaseModel):

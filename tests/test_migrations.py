@@ -341,3 +341,18 @@ def test_migration_that_breaks_foreign_keys_is_not_applied(tmp_path):
     message = str(caught.value)
     assert FUTURE_NAME in message and "broken link" in message and "not applied" in message
     assert _snapshot(path) == before
+
+
+def test_dashboard_filter_indexes_of_0006(tmp_path):
+    """0006 adds the dashboard's partial indexes over live claims and swaps the evidence source index."""
+    db = dbmod.open_database(tmp_path / "dash.db")
+    try:
+        rows = db.execute_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'").fetchall()
+    finally:
+        dbmod.close_database(db)
+    indexes = {name: sql or "" for name, sql in rows}
+    for name in ("claim_dash_status", "claim_dash_created", "claim_dash_finalised", "claim_dash_id"):
+        assert '("deleted_at" IS NULL)' in indexes[name]
+        assert '"claimed_on"' in indexes[name]
+    assert '("source_id", "claim_id")' in indexes["evidence_source_id_claim_id"]
+    assert "evidence_source_id" not in indexes
