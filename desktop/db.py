@@ -192,12 +192,6 @@ def _stamping_runner(db: SqliteDatabase, directory: Path):
     return _StampingRunner(db, str(directory))
 
 
-def _latest_version(directory: Path) -> int:
-    """The number of the newest migration file in ``directory``."""
-    numbers = [int(m.group()) for name in os.listdir(directory) if (m := re.match(r"\d+(?=_\w*\.py$)", name))]
-    return max(numbers, default=0)
-
-
 def _run_stamped(self, name, module, direction, fake=False):
     """Run one migration, also setting PRAGMA user_version in its transaction."""
     with self.migrator.migration_context(getattr(module, "atomic", True)):
@@ -225,7 +219,7 @@ def pending_migrations(db: SqliteDatabase, directory: Path = MIGRATIONS_DIR) -> 
     # Each migration stamps user_version in its own transaction: a file at the
     # newest number needs nothing (and start-up skips importing the runner).
     version = db.execute_sql("PRAGMA user_version").fetchone()[0]
-    if version and version == _latest_version(directory):
+    if version and version == latest_schema_version(directory):
         return []
     runner = _stamping_runner(db, directory)
     return [m.name for m in runner.status() if m.path is not None and not m.applied]
