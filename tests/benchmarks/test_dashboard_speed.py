@@ -8,6 +8,13 @@ whole dashboard at a million claims. Prints figures; never asserts on time.
 
 Floor: ``SELECT COUNT(*) FROM claim WHERE deleted_at IS NULL`` through the
 plain sqlite3 module: the least any "how many live claims" answer can cost.
+
+The file is opened read-only, so it must already be at the current schema
+(``python -m desktop check --db FILE`` migrates it once). Filters: the
+unfiltered view, status, verdict, search, a typical tag and the largest tag,
+the claimant with most claims, "no sources", a year of claimed dates, status
+plus verdict, search plus claimant, and the trash. With
+CLAIMLOG_BENCH_PLANS=1 every query's EXPLAIN QUERY PLAN is printed too.
 """
 
 from __future__ import annotations
@@ -30,7 +37,68 @@ FILTERS = {
     "status final": search.ClaimFilter(statuses=frozenset({"final"})),
     "verdict false": search.ClaimFilter(verdicts=frozenset({"false"})),
     "search 'soldiers'": search.ClaimFilter(text="soldiers"),
+    "no sources": search.ClaimFilter(no_sources=True),
+    "claimed in 2024": search.ClaimFilter(date_from="2024-01", date_to="2024-12"),
+    "final + false": search.ClaimFilter(statuses=frozenset({"final"}), verdicts=frozenset({"false"})),
+    "trash": search.ClaimFilter(trash=True),
 }
+
+
+def data_filters(db) -> dict:
+    """Filters that name rows of this database: tags and a claimant picked by their claim counts."""
+    tags = db.execute_sql("SELECT tag_id, COUNT(*) n FROM claim_tag GROUP BY tag_id ORDER BY n DESC, tag_id").fetchall()
+    top_claimant = db.execute_sql(
+        "SELECT claimant_id FROM claim WHERE claimant_id IS NOT NULL GROUP BY claimant_id "
+        "ORDER BY COUNT(*) DESC, claimant_id LIMIT 1").fetchone()
+    found = {}
+    if tags:
+        median_tag, n_median = tags[len(tags) // 2]
+        largest_tag, n_largest = tags[0]
+        found[f"tag ({n_median:,} links)"] = search.ClaimFilter(tag_ids=frozenset({median_tag}))
+        found[f"largest tag ({n_largest:,})"] = search.ClaimFilter(tag_ids=frozenset({largest_tag}))
+    if top_claimant:
+        found["top claimant"] = search.ClaimFilter(claimant_ids=frozenset({top_claimant[0]}))
+        found["'soldiers' + claimant"] = search.ClaimFilter(text="soldiers", claimant_ids=frozenset({top_claimant[0]}))
+    return found
+
+
+def print_plans(db, flt) -> None:
+    """Run the dashboard once with every statement's EXPLAIN QUERY PLAN and time printed."""
+    real = db.execute_sql
+    log = []
+
+    def traced(sql, params=None, *args, **kwargs):
+        t0 = time.perf_counter()
+        rows = real(sql, params, *args, **kwargs).fetchall()
+        log.append(((time.perf_counter() - t0) * 1000, sql, params))
+        return _Rows(rows)
+
+    db.execute_sql = traced
+    try:
+        dashboard_data.compute(flt)
+    finally:
+        db.execute_sql = real
+    for ms, sql, params in sorted(log, key=lambda item: -item[0])[:8]:
+        plan = " / ".join(r[3] for r in real("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+        print(f"      {ms:7.1f} ms  {sql[:110]}...\n                 plan: {plan}")
+
+
+class _Rows:
+    """A fetched result that peewee can read like a cursor."""
+
+    def __init__(self, rows):
+        self._rows = iter(rows)
+        self.rows = rows
+        self.description = None
+
+    def fetchall(self):
+        return self.rows
+
+    def fetchone(self):
+        return next(self._rows, None)
+
+    def close(self):
+        pass
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +134,8 @@ def test_dashboard_speed(bench_db):
         conn.close()
     n = db.execute_sql("SELECT COUNT(*) FROM claim").fetchone()[0]
     print(f"\n{path}: {n:,} claims; floor (count live claims, sqlite3) {floor:.1f} ms")
-    for name, flt in FILTERS.items():
+    plans = os.environ.get("CLAIMLOG_BENCH_PLANS") == "1"
+    for name, flt in {**FILTERS, **data_filters(db)}.items():
         dashboard_data.compute(flt)  # warm the page cache
         parts = {}
 
@@ -75,7 +144,9 @@ def test_dashboard_speed(bench_db):
             parts.update({k: round(v, 1) for k, v in data.timings_ms.items()})
 
         ms = _median_ms(run)
-        print(f"dashboard [{name:18s}] {ms:7.1f} ms median = {ms / floor:5.1f}x floor; "
+        print(f"dashboard [{name:22s}] {ms:7.1f} ms median = {ms / floor:5.1f}x floor; "
               f"target 200 ms at 1M; last run parts {parts}")
+        if plans:
+            print_plans(db, flt)
     data = dashboard_data.compute()
     assert data.total > 0
