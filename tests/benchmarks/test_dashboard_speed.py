@@ -69,9 +69,10 @@ def print_plans(db, flt) -> None:
 
     def traced(sql, params=None, *args, **kwargs):
         t0 = time.perf_counter()
-        rows = real(sql, params, *args, **kwargs).fetchall()
+        cursor = real(sql, params, *args, **kwargs)
+        rows = cursor.fetchall()
         log.append(((time.perf_counter() - t0) * 1000, sql, params))
-        return _Rows(rows)
+        return _Rows(rows, cursor.description)
 
     db.execute_sql = traced
     try:
@@ -86,10 +87,10 @@ def print_plans(db, flt) -> None:
 class _Rows:
     """A fetched result that peewee can read like a cursor."""
 
-    def __init__(self, rows):
+    def __init__(self, rows, description):
         self._rows = iter(rows)
         self.rows = rows
-        self.description = None
+        self.description = description
 
     def fetchall(self):
         return self.rows
