@@ -12,9 +12,17 @@ claims keep their uuid, status, verdict and timestamps: the import bypasses
 the interactive workflow, but a gated claim without a decisive source is
 refused by ``importer.plan`` beforehand.
 
-Bulk SQL (executemany in chunks) instead of one service call per claim keeps a
-100,000-claim package within seconds. ``progress(done, total)`` returning False
-cancels: the transaction rolls back and nothing of the import remains.
+Bulk SQL instead of one service call per claim keeps a 100,000-claim package
+within seconds: look-ups take the incoming uuids/ids as one JSON array
+(``json_each``), new claims get their ids up front so that their links,
+counters and search rows are built in hand, rows go in by executemany of
+tuples, counters of updated claims and of sources come from one aggregate
+UPDATE each; a large import into an empty or small database drops the
+non-unique indexes of the tables it fills and builds them again in the same
+transaction (``_IndexRebuild``), and the page cache is raised to
+``IMPORT_CACHE_KIB`` for the import only. Figures: tests/benchmarks/test_exchange_speed.py.
+``progress(done, total)`` returning False cancels: the transaction rolls back
+(indexes included) and nothing of the import remains.
 """
 
 from __future__ import annotations
