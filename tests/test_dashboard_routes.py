@@ -115,6 +115,9 @@ def _filters(ids):
         "status and verdict": search.ClaimFilter(statuses=frozenset({"final"}), verdicts=frozenset({"false"})),
         "tag and claimant": search.ClaimFilter(tag_ids=frozenset({floods}), claimant_ids=frozenset({claimant})),
         "selection": search.ClaimFilter(ids=frozenset(ids[:20:2])),
+        "search within a selection": search.ClaimFilter(text="soldiers", ids=frozenset(ids[:30])),
+        "empty selection": search.ClaimFilter(ids=frozenset()),
+        "tag in the trash": search.ClaimFilter(trash=True, tag_ids=frozenset({fuel})),
         "trash": search.ClaimFilter(trash=True),
         "extra": search.ClaimFilter(extra=(Claim.priority == 0,)),
         "nothing": search.ClaimFilter(text="zzzznothing"),
@@ -169,3 +172,18 @@ def _spy(func, log, label):
         log.append(label if label is not None else args[1])
         return func(*args, **kwargs)
     return wrapper
+
+
+def test_filter_ids_leave_no_rows_behind(desk, monkeypatch):
+    """The TEMP table of a search's ids is emptied after each dashboard, also when a query fails."""
+    dashboard_data.compute(search.ClaimFilter(text="soldiers"))
+    assert sql('SELECT COUNT(*) FROM temp."dashboard_ids"') == [(0,)]
+
+    def broken(*args, **kwargs):
+        assert sql('SELECT COUNT(*) FROM temp."dashboard_ids"')[0][0] > 0
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(dashboard_data, "_compute_live_with", broken)
+    with pytest.raises(RuntimeError):
+        dashboard_data.compute(search.ClaimFilter(tag_ids=frozenset({Tag.get(Tag.name == "fuel").id})))
+    assert sql('SELECT COUNT(*) FROM temp."dashboard_ids"') == [(0,)]
