@@ -117,7 +117,7 @@ class _Progress:
 # tests/benchmarks/test_exchange_speed.py.
 REBUILD_FROM = 20_000  # rows going into a table, and at least as many as it already holds
 REBUILD_TABLES = ("claim", "claim_tag", "evidence", "history", "source")
-IMPORT_CACHE_KIB = 1_000_000  # page cache during an import (a ceiling, not an allocation)
+IMPORT_CACHE_KIB = 256_000  # page cache during an import: a ceiling (a laptop keeps its memory), not an allocation
 
 
 def _json(values) -> str:
