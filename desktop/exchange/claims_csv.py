@@ -136,7 +136,7 @@ def write_query_csv(out, sql: str, params, progress=None, total=None, neutralise
     cursor = database.execute_sql(sql, params)
     connection = cursor.connection
     fetch, write = cursor.fetchmany, out.write
-    done = 0
+    done, report_at = 0, PROGRESS_EVERY
     try:
         while True:
             factory = connection.text_factory
@@ -149,8 +149,10 @@ def write_query_csv(out, sql: str, params, progress=None, total=None, neutralise
                 break
             write(csv_bytes(batch, neutralise, empty_text))
             done += len(batch)
-            if progress is not None and done % PROGRESS_EVERY == 0 and progress(done, total) is False:
-                raise Cancelled()
+            if progress is not None and done >= report_at:
+                report_at += PROGRESS_EVERY
+                if progress(done, total) is False:
+                    raise Cancelled()
     finally:
         cursor.close()
     if progress is not None and progress(done, total) is False:
