@@ -628,9 +628,17 @@ def _execute(database, statement: tuple) -> tuple[list[tuple], bool]:
     return list(database.execute_sql(sql, plain_params).fetchall()), steered != sql
 
 
+COUNT_CACHE_KIB = 2048  # the counting connection reads each page once: no use caching them
+
+
 def _run_counts(database, statements: list[tuple]) -> list[int]:
-    """Run count statements on this (worker) thread's own connection, then close it."""
+    """Run count statements on this (worker) thread's own connection, then close it.
+
+    A count walks a whole index once (40 MB at a million claims): with the
+    usual 64 MB page cache those pages would stay in memory for nothing.
+    """
     try:
+        database.execute_sql(f"PRAGMA cache_size = {-COUNT_CACHE_KIB}")
         return [(_execute(database, statement)[0][0][0] or 0) for statement in statements]
     finally:
         if not database.is_closed():
