@@ -138,6 +138,28 @@ def test_new_claim_is_inserted_where_it_sorts(qtbot, claims):
     assert shown_ids(model) == sql_ids(search.ClaimFilter())
 
 
+@pytest.mark.parametrize("column", range(len(COLUMNS)))
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+@pytest.mark.parametrize("claimed_on", ["", "2023-06"])
+def test_new_claim_lands_in_its_sorted_row_for_every_column(qtbot, claims, column, order, claimed_on):
+    """The inserted row is where SQL sorts it, NULLs and ties included (no reset)."""
+    services.create_claim(services.ClaimInput(text="Undated claim without a claimant"))  # NULLs to sort past
+    model = ClaimsTableModel()
+    model.sort(column, order)
+    model.data(model.index(0, 0))
+    new = services.create_claim(services.ClaimInput(text="Speaker 2 said it again", claimant="Speaker 2",
+                                                    claimed_on=claimed_on, tags=["topic1"]))
+    if claimed_on:  # a verdict among claims without one
+        services.set_verdict(new.id, "false", "The figures say otherwise.")
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(model.rowsInserted) as blocker:
+        model.refresh_claims([new.id])
+    expected = sql_ids(model.filter)
+    assert blocker.args[1] == expected.index(new.id)
+    assert not resets and shown_ids(model) == expected
+
+
 def test_trashed_claim_leaves_and_trash_view_shows_it(qtbot, claims):
     model = ClaimsTableModel()
     ids = shown_ids(model)

@@ -48,7 +48,7 @@ import logging
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
-from peewee import SQL, fn
+from peewee import SQL, Tuple, fn
 
 from desktop import search
 from desktop.models import Claim
@@ -576,20 +576,31 @@ class ClaimsTableModel(QAbstractTableModel):
             self.endInsertRows()
 
     def _position(self, claim_id: int) -> int:
-        """How many matching claims sort before ``claim_id`` (it matches too)."""
-        column = search.SORT_KEYS.get(self._filter.sort, Claim.updated_at)
-        self.queries += 2
+        """How many matching claims sort before ``claim_id`` (it matches too).
+
+        Counted along the same index as the pages, with a row-value range
+        ``(column, id) > (value, claim_id)`` that SQLite reads as an index
+        range: a claim new at the top of a million costs one index step, not
+        a scan (1.4 s per new claim at a million with the OR form).
+        """
+        flt = self._filter
+        column = search.SORT_KEYS.get(flt.sort, Claim.updated_at)
+        self.queries += 1
         (value,) = Claim.select(column).where(Claim.id == claim_id).tuples().get()
-        desc = self._filter.descending
+        desc = flt.descending
         if value is None:
-            before = (column.is_null(False) | (Claim.id > claim_id)) if desc else (
-                column.is_null() & (Claim.id < claim_id))
+            parts = [(column.is_null(False) | (Claim.id > claim_id)) if desc else (
+                column.is_null() & (Claim.id < claim_id))]
         elif desc:
-            before = (column > value) | ((column == value) & (Claim.id > claim_id))
-        else:
-            before = column.is_null() | (column < value) | ((column == value) & (Claim.id < claim_id))
-        flt = self._filter.with_(extra=self._filter.extra + (before,))
-        return search.count_claims(flt)
+            parts = [Tuple(column, Claim.id) > Tuple(value, claim_id)]
+        else:  # NULLs first, then the smaller values (the two are disjoint)
+            parts = [column.is_null(), Tuple(column, Claim.id) < Tuple(value, claim_id)]
+        index, plus_live = self._page_plan(flt)
+        before = 0
+        for part in parts:
+            query = search._where(Claim.select(fn.COUNT(SQL("*"))), flt.with_(extra=flt.extra + (part,)))
+            before += self._run(query, index, plus_live)[0][0] or 0
+        return before
 
     def _emit_all_changed(self) -> None:
         if self._count:
