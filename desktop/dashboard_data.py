@@ -123,6 +123,19 @@ def _fold_status_verdict(out: Dashboard, pairs) -> None:
     out.by_verdict += unknown + [(None, verdicts.get(None, 0))]
 
 
+def _count_cube(out: Dashboard, conditions, index: str | None) -> dict[int, list[int]]:
+    """One grouped pass by (status, verdict, claimant): fills the totals of ``out`` and returns
+    {claimant id: [false, misleading]} for the flagged-claimants chart."""
+    query = _where(Claim.select(Claim.status, Claim.verdict, Claim.claimant, fn.COUNT(SQL("*"))), conditions)
+    cube = _rows(query.group_by(Claim.status, Claim.verdict, Claim.claimant), index)
+    _fold_status_verdict(out, ((status, verdict, n) for status, verdict, _cid, n in cube))
+    per_claimant: dict[int, list[int]] = {}
+    for _status, verdict, cid, n in cube:
+        if verdict in FLAGGED_VERDICTS:
+            per_claimant.setdefault(cid, [0, 0])[FLAGGED_VERDICTS.index(verdict)] += n
+    return per_claimant
+
+
 def _rank_claimants(per_claimant: dict, top: int) -> list[tuple[str, int, int]]:
     per_claimant.pop(None, None)  # claims without a claimant
     ranked = sorted(per_claimant.items(), key=lambda item: (-sum(item[1]), item[0]))[:top]
@@ -258,13 +271,7 @@ def _compute_live_with(flt: search.ClaimFilter, conditions, id_set: bool, n_week
     scan = list(conditions)
     if not id_set and flt.verdicts and not flt.statuses and "" not in flt.verdicts:
         scan.append(Claim.status.in_(_live_statuses()))
-    query = _where(Claim.select(Claim.status, Claim.verdict, Claim.claimant, fn.COUNT(SQL("*"))), scan)
-    cube = _rows(query.group_by(Claim.status, Claim.verdict, Claim.claimant), index)
-    _fold_status_verdict(out, ((status, verdict, n) for status, verdict, _cid, n in cube))
-    per_claimant: dict[int, list[int]] = {}
-    for _status, verdict, cid, n in cube:
-        if verdict in FLAGGED_VERDICTS:
-            per_claimant.setdefault(cid, [0, 0])[FLAGGED_VERDICTS.index(verdict)] += n
+    per_claimant = _count_cube(out, scan, index)
     out.timings_ms["status_verdict"] = (clock() - t0) * 1000
 
     t0 = clock()
@@ -420,13 +427,7 @@ def _compute_general(flt: search.ClaimFilter, n_weeks: int, top: int) -> Dashboa
     clock = time.perf_counter
 
     t0 = clock()
-    query = _where(Claim.select(Claim.status, Claim.verdict, Claim.claimant, fn.COUNT(SQL("*"))), conditions)
-    cube = _rows(query.group_by(Claim.status, Claim.verdict, Claim.claimant), index)
-    _fold_status_verdict(out, ((status, verdict, n) for status, verdict, _cid, n in cube))
-    per_claimant: dict[int, list[int]] = {}
-    for _status, verdict, cid, n in cube:
-        if verdict in FLAGGED_VERDICTS:
-            per_claimant.setdefault(cid, [0, 0])[FLAGGED_VERDICTS.index(verdict)] += n
+    per_claimant = _count_cube(out, conditions, index)
     out.timings_ms["status_verdict"] = (clock() - t0) * 1000
 
     t0 = clock()
