@@ -127,7 +127,6 @@ class ClaimsTableModel(QAbstractTableModel):
         self._generation = 0  # bumped by every recount: a late count of an older one is dropped
         self._exact = True
         self._dense = True
-        self._counting = None  # the worker task of the pending count
         self._async = _highest_id() >= ASYNC_COUNT_FROM
         self._live_total: int | None = None if self._async else self._query_live_total()
         self._recount()
@@ -170,7 +169,6 @@ class ClaimsTableModel(QAbstractTableModel):
         first page, read here) with the exact count started on a worker.
         """
         self._generation += 1
-        self._counting = None
         flt = self._filter
         if not self._async:
             self._count = self._query_count()
@@ -249,7 +247,7 @@ class ClaimsTableModel(QAbstractTableModel):
         jobs = [self._count_statement()]
         if self._live_total is None:
             jobs.append(self._live_statement())
-        self._counting = worker.run_task(
+        worker.run_task(
             self, _run_counts, Claim._meta.database.obj, jobs,
             on_done=lambda counts: self._count_arrived(generation, counts),
             on_error=lambda exc: self._count_failed(generation, exc),
@@ -261,7 +259,6 @@ class ClaimsTableModel(QAbstractTableModel):
                 return  # a newer filter, sort or edit: this count is stale
         except RuntimeError:  # the model was deleted meanwhile (window closed)
             return
-        self._counting = None
         count = counts[0]
         if len(counts) > 1:
             self._live_total = counts[1]
