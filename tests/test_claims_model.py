@@ -320,3 +320,13 @@ def test_big_change_on_big_file_recounts_off_thread(qtbot, claims, counts_off_th
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
     assert model.rowCount() == 17 and model.live_total == 17
     assert shown_ids(model) == sql_ids(search.ClaimFilter())
+
+
+def test_count_arriving_after_the_model_is_gone_is_ignored(qtbot, claims, counts_off_thread):
+    import shiboken6
+
+    model = ClaimsTableModel()
+    assert not model.exact
+    shiboken6.delete(model)  # the window was replaced while its count ran
+    worker.wait_for_all()
+    QCoreApplication.processEvents()  # the late callback runs: no error

@@ -46,6 +46,7 @@ from datetime import datetime, timezone
 
 import logging
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
 from peewee import SQL, Tuple, fn
@@ -254,11 +255,8 @@ class ClaimsTableModel(QAbstractTableModel):
         )
 
     def _count_arrived(self, generation: int, counts: list[int]) -> None:
-        try:
-            if generation != self._generation:
-                return  # a newer filter, sort or edit: this count is stale
-        except RuntimeError:  # the model was deleted meanwhile (window closed)
-            return
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return  # the window was replaced meanwhile, or a newer filter, sort or edit made this stale
         count = counts[0]
         if len(counts) > 1:
             self._live_total = counts[1]
@@ -276,10 +274,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self.count_settled.emit()
 
     def _count_failed(self, generation: int, exc: BaseException) -> None:
-        try:
-            if generation != self._generation:
-                return
-        except RuntimeError:
+        if not shiboken6.isValid(self) or generation != self._generation:
             return
         log.warning("counting claims off the GUI thread failed (%s); counting here", exc)
         counts = [self._query_count()]
