@@ -298,18 +298,25 @@ def _latest(column, index: str, conditions) -> str | None:
     return rows[0][0] if rows else None
 
 
+def _first_week(latest_created: str | None, latest_final: str | None, n_weeks: int) -> date | None:
+    """Monday of the first of ``n_weeks`` weeks ending with the week of the latest activity (None: none)."""
+    latest = max(filter(None, (latest_created, latest_final)), default=None)
+    if latest is None:
+        return None
+    try:
+        end = monday(date.fromisoformat(latest[:10]))
+    except ValueError:
+        return None
+    return end - timedelta(weeks=n_weeks - 1)
+
+
 def _live_weeks(conditions, n_weeks: int, id_set: bool) -> list[tuple[str, int, int]]:
     """As ``_weeks``, reading only the newest entries of the created / finalised indexes."""
     latest_created = _latest(Claim.created_at, "claim_dash_created", conditions)
     latest_final = _latest(Claim.finalised_at, "claim_dash_finalised", conditions)
-    latest = max(filter(None, (latest_created, latest_final)), default=None)
-    if latest is None:
+    start = _first_week(latest_created, latest_final, n_weeks)
+    if start is None:
         return []
-    try:
-        end = monday(date.fromisoformat(latest[:10]))
-    except ValueError:
-        return []
-    start = end - timedelta(weeks=n_weeks - 1)
     since = start.isoformat()
     if id_set:
         # Each statement reads the filter's ids once: one per chart, grouped by day.
@@ -450,14 +457,9 @@ def _weeks(conditions, n_weeks: int, by_ranges: bool = False, index: str | None 
     """The last ``n_weeks`` weeks up to the latest activity in the filtered claims."""
     latest_created = _rows(_where(Claim.select(fn.MAX(Claim.created_at)), conditions), index)[0][0]
     latest_final = _rows(_where(Claim.select(fn.MAX(Claim.finalised_at)), conditions), index)[0][0]
-    latest = max(filter(None, (latest_created, latest_final)), default=None)
-    if latest is None:
+    start = _first_week(latest_created, latest_final, n_weeks)
+    if start is None:
         return []
-    try:
-        end = monday(date.fromisoformat(latest[:10]))
-    except ValueError:
-        return []
-    start = end - timedelta(weeks=n_weeks - 1)
     since = start.isoformat()
     starts = [(start + timedelta(weeks=i)).isoformat() for i in range(n_weeks + 1)]
     if by_ranges:
