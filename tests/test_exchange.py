@@ -14,7 +14,7 @@ import pytest
 from desktop import app, cli, services
 from desktop import db as dbmod
 from desktop.checks import check_database
-from desktop.exchange import claimreview, claims_csv, csvcodec, importer, package
+from desktop.exchange import claimreview, claims_csv, csvcodec, import_fast, importer, package
 from desktop.exchange.cli_export import export
 from desktop.models import Claim, Evidence, History, Source, database as proxy
 from desktop.search import ClaimFilter
@@ -804,9 +804,9 @@ def test_column_checks_give_what_cell_checks_give(sample, tmp_path, monkeypatch,
         path = write_csv(tmp_path / "messy.csv", HEADER, MESSY + [GOOD] + [_rows(("uuid", ""), ("text", f"n{i}"))
                                                                           for i in range(3)])
     fast = importer.read_file(path)
-    monkeypatch.setattr(importer, "_columns", lambda table, at: None)
-    for name in ("_fast_source", "_fast_evidence", "_fast_history"):  # the per-row shortcuts too
-        monkeypatch.setattr(importer, name, lambda *args: None)
+    monkeypatch.setattr(import_fast, "_columns", lambda table, at: None)  # looked up by the _fast_*_table checks
+    for name in ("_fast_source", "_fast_evidence", "_fast_history"):  # the per-row shortcuts too, looked up
+        monkeypatch.setattr(importer, name, lambda *args: None)  # by the readers in importer
     careful = importer.read_file(path)
     for part in ("claims", "sources", "evidence", "history", "problems", "notes"):
         assert getattr(fast, part) == getattr(careful, part), part

@@ -1,6 +1,6 @@
 """The column-at-a-time import checks agree with the per-cell ones on any claims file.
 
-The fast path (importer._columns and the per-row shortcuts) only accepts what
+The fast path (import_fast._columns and the per-row shortcuts) only accepts what
 the per-cell checks certainly accept and hands everything else to them; this
 property test feeds both paths generated files mixing well-formed values with
 near misses (spaces, formula prefixes, control characters, impossible dates,
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.exchange import claims_csv, csvcodec, importer
+from desktop.exchange import claims_csv, csvcodec, import_fast, importer
 
 COLUMNS = claims_csv.CLAIM_COLUMNS
 
@@ -91,15 +91,16 @@ def test_column_checks_agree_with_cell_checks_on_any_file(rows, monkeypatch):
         path.write_bytes(csvcodec.encode_rows(COLUMNS, [[row[c] for c in COLUMNS] for row in rows]))
         fast = importer.read_file(path)
         with monkeypatch.context() as patch:
-            patch.setattr(importer, "_columns", lambda table, at: None)
-            for name in ("_fast_source", "_fast_evidence", "_fast_history"):
+            patch.setattr(import_fast, "_columns", lambda table, at: None)  # looked up by the _fast_*_table checks
+            for name in ("_fast_source", "_fast_evidence", "_fast_history"):  # looked up by importer's readers
                 patch.setattr(importer, name, lambda *args: None)
             careful = importer.read_file(path)
     for part in ("claims", "sources", "evidence", "history", "problems", "notes"):
         assert getattr(fast, part) == getattr(careful, part), part
 
 
-@pytest.mark.parametrize("name", ["_columns", "_fast_source", "_fast_evidence", "_fast_history"])
-def test_the_shortcuts_named_here_exist(name):
+@pytest.mark.parametrize("module, name", [(import_fast, "_columns"), (importer, "_fast_source"),
+                                          (importer, "_fast_evidence"), (importer, "_fast_history")])
+def test_the_shortcuts_named_here_exist(module, name):
     """The property above switches these off by name: a rename must not make it vacuous."""
-    assert callable(getattr(importer, name))
+    assert callable(getattr(module, name))
