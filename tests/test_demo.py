@@ -275,6 +275,7 @@ def test_cancel_leaves_the_database_exactly_as_before(database, monkeypatch, par
     assert check_database(database) == []
     assert rows(database, "PRAGMA journal_mode")[0][0] == "wal"
     assert rows(database, "PRAGMA cache_size")[0][0] == -64_000
+    assert rows(database, "PRAGMA temp_store")[0][0] == 2
     # And the database is still writable through the services afterwards.
     services.create_claim(services.ClaimInput(text="Another claim"))
 
@@ -298,11 +299,18 @@ def test_large_run_settings_come_back(database, monkeypatch, db_path):
     monkeypatch.setattr(demo, "REBUILD_INDEXES_FROM", 100)
     monkeypatch.setattr(demo, "BULK_JOURNAL_FROM", 100)
     schema = rows(database, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
-    during = set()
-    demo.generate(300, progress=lambda done, total: during.add(rows(database, "PRAGMA journal_mode")[0][0]))
+    during, stores = set(), set()
+
+    def watch(done, total):
+        during.add(rows(database, "PRAGMA journal_mode")[0][0])
+        stores.add(rows(database, "PRAGMA temp_store")[0][0])
+
+    demo.generate(300, progress=watch)
     assert during == {"delete"}  # alone on the file: a rollback journal for the bulk transaction
+    assert stores == {1}  # sorted runs of the index builds spill to files
     assert rows(database, "PRAGMA journal_mode")[0][0] == "wal"
     assert rows(database, "PRAGMA cache_size")[0][0] == -64_000
+    assert rows(database, "PRAGMA temp_store")[0][0] == 2
     assert rows(database, "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' "
                           "ORDER BY name") == schema  # every dropped index is back, as it was
     assert check_database(database) == []
