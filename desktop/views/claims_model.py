@@ -23,6 +23,12 @@ matches every live row, then sorts a million rows (1.6 s). So the SQL that
 - when they are sparse, ``deleted_at IS NULL`` is written ``+deleted_at IS
   NULL`` (same meaning, no index), so SQLite starts from the selective filter
   (claimant, tag, full-text match...) and sorts the few rows found;
+- when they are sparse and a search, tag or selection is combined with a
+  status, verdict or "no sources", the filter is tested in a subquery of ids
+  read through ``claim_dash_id`` (migration 0006: id, status, verdict,
+  claimant, evidence count, claimed date), so only the claims that match have
+  their rows read and sorted (a search matching 34,000 claims of which 9,000
+  are final: 73 ms -> 54 ms);
 - counts with "no sources" or a date range read the live index of that
   column; other counts are left to the planner, which answers them from
   covering indexes (20-90 ms); so is the trash (small).
@@ -61,6 +67,10 @@ PAGE_SIZE = 200
 MAX_PAGES = 30
 DENSE_SHARE = 0.01  # a filter matching at least 1% of live claims walks the sort index
 DENSE_SHARE_MEMBERSHIP = 0.0005  # the same for full-text / tag filters (no row reads)
+# ... and for full-text / tag filters combined with status, verdict, claimant or "no sources":
+# the walk tests membership from the index entry and reads a row only for a member (at 1M
+# claims, 'soldiers' + final, 7,600 matches: the walk takes 8 ms, reading and sorting them 57 ms).
+DENSE_SHARE_MEMBERSHIP_AND_COLUMNS = 0.002
 ASYNC_COUNT_FROM = 50_000  # claims (by highest id) from which counts run off the GUI thread
 
 _FROM = 'FROM "claim" AS "t1"'
@@ -193,9 +203,15 @@ class ClaimsTableModel(QAbstractTableModel):
         self._start_count()
 
     def _threshold(self, flt: search.ClaimFilter) -> int:
-        membership_only = not (flt.statuses or flt.verdicts or flt.claimant_ids or flt.date_from
-                               or flt.date_to or flt.no_sources or flt.extra)
-        share = DENSE_SHARE_MEMBERSHIP if membership_only else DENSE_SHARE
+        columns = flt.statuses or flt.verdicts or flt.claimant_ids or flt.no_sources
+        if flt.date_from or flt.date_to or flt.extra:
+            share = DENSE_SHARE
+        elif not columns:
+            share = DENSE_SHARE_MEMBERSHIP
+        elif flt.tag_ids or flt.ids is not None or search.fts_query(flt.text) is not None:
+            share = DENSE_SHARE_MEMBERSHIP_AND_COLUMNS
+        else:
+            share = DENSE_SHARE
         live = self._live_total if self._live_total is not None else _highest_id()
         return max(1, int(share * live + 0.999))
 
@@ -210,7 +226,8 @@ class ClaimsTableModel(QAbstractTableModel):
         match = search.fts_query(flt.text)
         if match and flt.with_(text="").is_default:
             # The index alone, trashed claims included: fast even for many matches.
-            sql, params = 'SELECT count(*) FROM "claim_fts" WHERE "claim_fts" MATCH ?', (match,)
+            sql = 'SELECT count(*) FROM (SELECT 1 FROM "claim_fts" WHERE "claim_fts" MATCH ? LIMIT ?)'
+            params = (match, limit)
         else:
             inner, _plain, params, _plan = _steer(search._where(Claim.select(SQL("1")), flt).limit(limit),
                                                   *self._count_steering(flt))
@@ -414,8 +431,12 @@ class ClaimsTableModel(QAbstractTableModel):
         return [(raw, _display_row(raw)) for raw in raws]
 
     def _page_rows(self, flt: search.ClaimFilter, size: int, offset: int) -> list[tuple]:
+        index, plus_live = self._page_plan(flt)
+        if plus_live and _narrowed_by_ids(flt):
+            query = search.claims_by_ids(flt, *FIELDS).limit(size).offset(offset)
+            return self._run(query, inner_index="claim_dash_id")
         query = search.claims(flt, *FIELDS).limit(size).offset(offset)
-        return self._run(query, *self._page_plan(flt))
+        return self._run(query, index, plus_live)
 
     def _page_plan(self, flt: search.ClaimFilter) -> tuple[str | None, bool]:
         index, plus_live = None, False
@@ -434,10 +455,11 @@ class ClaimsTableModel(QAbstractTableModel):
                 plus_live = True
         return index, plus_live
 
-    def _run(self, query, index: str | None = None, plus_live: bool = False) -> list[tuple]:
+    def _run(self, query, index: str | None = None, plus_live: bool = False,
+             inner_index: str | None = None) -> list[tuple]:
         """Execute a peewee query with the plan steering described in the module doc."""
         self.queries += 1
-        statement = _steer(query, index, plus_live)
+        statement = _steer(query, index, plus_live, inner_index)
         self.plans.append(statement[3])
         del self.plans[:-4]
         rows, fell_back = _execute(Claim._meta.database, statement)
@@ -601,7 +623,18 @@ class ClaimsTableModel(QAbstractTableModel):
 
 
 # -- SQL helpers (no Qt: the count runs on a worker thread) -------------------
-def _steer(query, index: str | None = None, plus_live: bool = False) -> tuple:
+_IDS_FROM = 'IN (SELECT "t1"."id" FROM "claim" AS "t1"'  # the subquery of search.claims_by_ids
+
+
+def _narrowed_by_ids(flt: search.ClaimFilter) -> bool:
+    """A sparse filter whose rows are best read after a subquery of ids (see the module doc)."""
+    membership = bool(flt.tag_ids) or flt.ids is not None or search.fts_query(flt.text) is not None
+    columns = bool(flt.statuses or flt.verdicts or flt.no_sources)
+    return (membership and columns and not flt.claimant_ids and not flt.trash and not flt.extra
+            and not (flt.date_from or flt.date_to))
+
+
+def _steer(query, index: str | None = None, plus_live: bool = False, inner_index: str | None = None) -> tuple:
     """(steered SQL, plain SQL, params, plan name): the module doc's plan steering."""
     sql, params = query.sql()
     steered = sql
@@ -609,8 +642,11 @@ def _steer(query, index: str | None = None, plus_live: bool = False) -> tuple:
         steered = steered.replace(_FROM, f'{_FROM} INDEXED BY "{index}"', 1)
     if plus_live:
         steered = steered.replace(_LIVE, '(+"t1"."deleted_at" IS NULL)')
+    if inner_index and _IDS_FROM in steered:
+        steered = steered.replace(_IDS_FROM, f'{_IDS_FROM} INDEXED BY "{inner_index}"', 1)
     plan = (f"index={index}" if index and steered != sql else
-            "plus_live" if plus_live and steered != sql else "planner")
+            "plus_live" if plus_live and steered != sql else
+            f"ids via {inner_index}" if inner_index and steered != sql else "planner")
     return steered, sql, tuple(params), plan
 
 
