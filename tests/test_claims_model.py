@@ -231,6 +231,35 @@ def test_steered_plans_return_exactly_the_sql_rows(claims, small_pages, make_sou
         assert model.plans[-1].startswith(expected)
 
 
+@pytest.mark.parametrize("others, claimant_first", [
+    ({"text": "river"}, True),  # a speaker has 6 claims, 'river' 15
+    ({"tag_ids": "topic1"}, True),  # 8 claims in topic1
+    ({"ids": 2}, False),  # a selection of two claims is smaller
+    ({"text": "river", "ids": 2}, False),
+])
+@pytest.mark.parametrize("big_file", [False, True], ids=["counted here", "counted off the thread"])
+def test_claimant_with_a_search_starts_from_the_smaller_set(qtbot, claims, small_pages, monkeypatch, others,
+                                                             claimant_first, big_file):
+    if big_file:
+        monkeypatch.setattr(claims_model, "ASYNC_COUNT_FROM", 1)
+    monkeypatch.setattr(claims_model, "DENSE_SHARE", 2.0)  # sparse: the plan that starts from a set
+    monkeypatch.setattr(claims_model, "DENSE_SHARE_MEMBERSHIP_AND_COLUMNS", 2.0)
+    speaker = Claim.get_by_id(claims[1]).claimant_id
+    fields = dict(others)
+    if "tag_ids" in fields:
+        from desktop.models import Tag
+        fields["tag_ids"] = frozenset({Tag.get(Tag.name == fields["tag_ids"]).id})
+    if "ids" in fields:
+        fields["ids"] = frozenset(claims[1:1 + 4 * fields["ids"]:4])  # the speaker's own claims
+    flt = search.ClaimFilter(claimant_ids=frozenset({speaker}), **fields)
+    services.trash_claims([claims[5]])  # one of the speaker's claims in the trash
+    model = ClaimsTableModel()
+    model.set_filter(flt)
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == sql_ids(flt) != []
+    assert model.plans[-1] == ("index=claim_claimant_id" if claimant_first else "plus_live")
+
+
 @pytest.mark.parametrize("text", ["river", "covid-19", "o'brien", '"the river"', "claim -river", "zzz"])
 def test_search_only_count_equals_the_filter_count(claims, text):
     services.trash_claims([claims[1], claims[2]])

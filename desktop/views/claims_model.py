@@ -138,6 +138,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self._generation = 0  # bumped by every recount: a late count of an older one is dropped
         self._exact = True
         self._dense = True
+        self._claimant_first = False  # see _starts_from_claimant
         self._async = _highest_id() >= ASYNC_COUNT_FROM
         self._live_total: int | None = None if self._async else self._query_live_total()
         self._recount()
@@ -181,6 +182,7 @@ class ClaimsTableModel(QAbstractTableModel):
         """
         self._generation += 1
         flt = self._filter
+        self._claimant_first = self._starts_from_claimant(flt)
         if not self._async:
             self._count = self._query_count()
             self._dense = self._is_dense(self._count)
@@ -229,8 +231,9 @@ class ClaimsTableModel(QAbstractTableModel):
             sql = 'SELECT count(*) FROM (SELECT 1 FROM "claim_fts" WHERE "claim_fts" MATCH ? LIMIT ?)'
             params = (match, limit)
         else:
+            steering = ("claim_claimant_id", False) if self._claimant_first else self._count_steering(flt)
             inner, _plain, params, _plan = _steer(search._where(Claim.select(SQL("1")), flt).limit(limit),
-                                                  *self._count_steering(flt))
+                                                  *steering)
             sql = f"SELECT count(*) FROM ({inner})"
         self.queries += 1
         try:
@@ -238,6 +241,38 @@ class ClaimsTableModel(QAbstractTableModel):
         except Exception:  # an unexpected schema: sparse is always right, if slower
             return False
         return found >= limit
+
+    def _starts_from_claimant(self, flt: search.ClaimFilter) -> bool:
+        """Whether a claimant combined with a search, tags or a selection names fewer claims than they do.
+
+        SQLite's estimate for a full-text match is fixed and low, so left
+        alone it starts from the matches and reads each one's row to test the
+        claimant: 34,000 rows (60 ms) for 'soldiers' and a claimant with 6,000
+        claims. Both sizes are counted here instead, each from its own index.
+        """
+        match = search.fts_query(flt.text)
+        if not flt.claimant_ids or flt.trash or not (match or flt.tag_ids or flt.ids is not None):
+            return False
+        database = Claim._meta.database
+        people = sorted(flt.claimant_ids)
+        self.queries += 1
+        try:
+            mine = database.execute_sql(
+                f'SELECT count(*) FROM "claim" INDEXED BY "claim_claimant_id" WHERE "claimant_id" IN '
+                f'({",".join("?" * len(people))})', people).fetchone()[0]
+            others = [len(flt.ids)] if flt.ids is not None else []
+            if match:
+                others.append(database.execute_sql(
+                    'SELECT count(*) FROM (SELECT 1 FROM "claim_fts" WHERE "claim_fts" MATCH ? LIMIT ?)',
+                    (match, mine + 1)).fetchone()[0])
+            if flt.tag_ids:
+                tags = sorted(flt.tag_ids)
+                others.append(database.execute_sql(
+                    f'SELECT count(*) FROM (SELECT 1 FROM "claim_tag" WHERE "tag_id" IN '
+                    f'({",".join("?" * len(tags))}) LIMIT ?)', (*tags, mine + 1)).fetchone()[0])
+        except Exception:  # an older file without the index: leave the plan to SQLite
+            return False
+        return mine < min(others)
 
     @staticmethod
     def _count_steering(flt: search.ClaimFilter) -> tuple[str | None, bool]:
@@ -451,6 +486,8 @@ class ClaimsTableModel(QAbstractTableModel):
                 index = "claim_live_claimed_on"
             elif dense:
                 index = "claim_live_" + search.SORT_KEYS.get(flt.sort, Claim.updated_at).column_name
+            elif self._claimant_first:
+                index = "claim_claimant_id"
             else:
                 plus_live = True
         return index, plus_live
