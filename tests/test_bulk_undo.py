@@ -75,6 +75,7 @@ class Gate:
         def tick():
             undo, redo = edit_action(window, QKeySequence.StandardKey.Undo), edit_action(window, "Ctrl+Y")
             self.seen["enabled"] = (undo.isEnabled(), redo.isEnabled(), window.bulk_action.isEnabled())
+            self.seen["detail"] = window.detail.isEnabled()
             task = command.task if command is not None else None
             self.seen["dialog"] = task is not None and task.dialog is not None and task.dialog.isVisible()
             if on_tick is not None:
@@ -98,6 +99,7 @@ def test_undo_and_redo_run_on_a_worker_with_the_stack_held(window, qtbot, monkey
     qtbot.waitUntil(lambda: redo.isEnabled(), timeout=20000)
     assert gate.seen["worker_thread"] is True
     assert gate.seen["enabled"] == (False, False, False)  # Undo, Redo, Bulk change: all held
+    assert gate.seen["detail"] is False and window.detail.isEnabled()  # no status click waits on the lock
     assert gate.seen["dialog"] is True  # the progress dialog was up at once
     assert statuses() == before
     assert History.select().where(History.reason == "Undo").count() == command.result.count
@@ -216,6 +218,7 @@ def test_the_stack_is_held_while_the_dialog_applies_even_if_the_dialog_is_closed
     dialog.apply_button.click()
     qtbot.waitUntil(lambda: undo.isEnabled(), timeout=20000)
     assert gate.seen["worker_thread"] is True and gate.seen["enabled"] == (False, False, False)
+    assert gate.seen["detail"] is False and window.detail.isEnabled()
     assert window.undo_stack.count() == 1  # the step landed although the dialog was gone
     assert statuses() != before
     undo.trigger()

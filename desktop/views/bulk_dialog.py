@@ -87,6 +87,7 @@ class StackGuard(QObject):
         self.depth = 0
         self.close_pending = False
         self._group: QActionGroup | None = None
+        self._detail_was_enabled = False
         window.installEventFilter(self)
 
     @classmethod
@@ -112,6 +113,12 @@ class StackGuard(QObject):
                 group.addAction(action)
         group.setEnabled(False)
         self._group = group
+        # The detail pane writes too (status, verdict, evidence): a click there would wait
+        # on the write lock, on the GUI thread, until the bulk transaction commits.
+        detail = getattr(self.window, "detail", None)
+        self._detail_was_enabled = detail is not None and detail.isEnabled()
+        if self._detail_was_enabled:
+            detail.setEnabled(False)
 
     def release(self) -> None:
         if self.depth == 0:
@@ -120,6 +127,9 @@ class StackGuard(QObject):
         if self.depth:
             return
         group, self._group = self._group, None
+        if self._detail_was_enabled:
+            self._detail_was_enabled = False
+            self.window.detail.setEnabled(True)
         if group is not None:
             group.setEnabled(True)
             for action in group.actions():
