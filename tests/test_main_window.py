@@ -419,3 +419,23 @@ def test_detail_pane_widens_instead_of_clipping_its_sections(window, make_claim)
     detail = window.detail
     assert detail.widget().width() <= detail.viewport().width()
     assert not detail.horizontalScrollBar().isVisible()
+
+
+def test_a_long_web_address_wraps_inside_the_detail_pane(qtbot, window):
+    """An address has long runs without a space: it must not widen the pane into a sideways scroll."""
+    url = "https://news.example.org/" + "a-very-long-slug-without-any-spaces-" * 6 + "end"
+    claim = services.create_claim(services.ClaimInput(
+        text="A claim whose appearance has a long address", appearance_url=url,
+        other_appearances=url + "/again"))
+    window.resize(1280, 800)
+    window.reload()
+    assert window.select_claim(claim.id)
+    qtbot.waitUntil(lambda: window.detail.claim_id() == claim.id, timeout=5000)
+    window.detail.setFixedWidth(300)  # a narrow pane, as the splitter may leave it
+    QApplication.processEvents()
+    assert window.detail.widget().minimumSizeHint().width() <= window.detail.viewport().width()
+    assert window.detail.horizontalScrollBar().maximum() == 0
+    details = window.detail.sections["claim"]
+    for view in (details.url_label, details.others_label):  # shown whole: wrapped, not cut
+        assert view.document().idealWidth() <= view.viewport().width()
+    assert details.url_label.toPlainText() == url  # and copied as it is

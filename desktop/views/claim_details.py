@@ -120,7 +120,9 @@ class ClaimDetails(QWidget):
         for key, title in self.FIELDS:
             self.values[key] = _value_label()
             form.addRow(title, self.values[key])
-        self.url_label = _value_label()
+        # Web addresses have long runs without a space: a QTextEdit wraps them anywhere
+        # (its default), where a QLabel would widen the whole pane past its splitter.
+        self.url_label = _TextView()
         self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Open the appearance in the web browser")
         self.open_button.clicked.connect(self._open_appearance)
@@ -129,7 +131,7 @@ class ClaimDetails(QWidget):
         url_row.addWidget(self.url_label, 1)
         url_row.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignTop)
         form.addRow("Appearance", url_row)
-        self.others_label = _value_label()
+        self.others_label = _TextView()
         form.addRow("Other appearances", self.others_label)
         self.context_view = _TextView()
         self.body = QWidget()
@@ -179,9 +181,9 @@ class ClaimDetails(QWidget):
         for key, value in shown.items():
             self.values[key].setText(value or "\u2014")
         self.form.setRowVisible(self.values["deleted_at"], bool(claim.deleted_at))
-        self.url_label.setText(claim.appearance_url or "\u2014")
+        self.url_label.show_text(claim.appearance_url or "\u2014", [])
         self.open_button.setVisible(bool(claim.appearance_url) and _open_url_function() is not None)
-        self.others_label.setText(claim.other_appearances or "\u2014")
+        self.others_label.show_text(claim.other_appearances or "\u2014", [])
         self.context_view.show_text(claim.context, self._terms)
         self.context_title.setVisible(bool(claim.context))
         self.context_view.setVisible(bool(claim.context))
