@@ -68,6 +68,12 @@ REBUILD_INDEX_TABLES = ("claim", "source", "evidence", "claim_tag")
 # 19.1 s (the same in-memory runs with temp_store = MEMORY: 19.8 s). temp_store can only be
 # changed outside a transaction, so a large run sets it before it begins.
 INDEX_BUILD_CACHE_KIB = 4_000
+# FTS5 merges its index segments as rows arrive ("automerge", 4 by default). A large run
+# turns that off until its last row and leaves the segments to FTS5's own bound (its
+# "crisis merge"): at 1M claims the claim index took 7.7 s instead of 10.2 s, with the
+# same size and the same query times (measured: prefix, word and phrase counts).
+FTS_TABLES = ("claim_fts", "source_fts")
+FTS_AUTOMERGE = 4  # FTS5's default, set back at the end of a large run
 
 
 class Cancelled(ClaimlogError):
@@ -632,6 +638,10 @@ def _write(conn, n: int, seed: int, progress, parallel: bool) -> dict:
     dropped = []
     if n >= REBUILD_INDEXES_FROM and n >= setup["existing_claims"]:
         dropped = _drop_indexes(conn, REBUILD_INDEX_TABLES)
+    bulk_fts = n >= REBUILD_INDEXES_FROM
+    if bulk_fts:
+        for table in FTS_TABLES:
+            conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
     ex = conn.executemany
     batches = _from_helper(setup) if parallel else _Producer(setup).batches()
     try:
@@ -657,6 +667,9 @@ def _write(conn, n: int, seed: int, progress, parallel: bool) -> dict:
         close = getattr(batches, "close", None)
         if close is not None:
             close()
+    if bulk_fts:
+        for table in FTS_TABLES:
+            conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', {FTS_AUTOMERGE})")
     if dropped:
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         conn.execute(f"PRAGMA cache_size = {-INDEX_BUILD_CACHE_KIB}")

@@ -262,6 +262,7 @@ def test_cancel_leaves_the_database_exactly_as_before(database, monkeypatch, par
     monkeypatch.setattr(demo, "BULK_JOURNAL_FROM", 100)
     monkeypatch.setattr(demo, "BATCH", 500)
     before = snapshot(database)
+    fts_config = rows(database, "SELECT * FROM claim_fts_config ORDER BY k")
     calls = []
 
     def progress(done, total):
@@ -272,6 +273,7 @@ def test_cancel_leaves_the_database_exactly_as_before(database, monkeypatch, par
         demo.generate(3000, seed=2, progress=progress, parallel=parallel)
     assert calls[-1] == stop_at
     assert snapshot(database) == before
+    assert rows(database, "SELECT * FROM claim_fts_config ORDER BY k") == fts_config  # merging as it was
     assert check_database(database) == []
     assert rows(database, "PRAGMA journal_mode")[0][0] == "wal"
     assert rows(database, "PRAGMA cache_size")[0][0] == -64_000
@@ -308,6 +310,8 @@ def test_large_run_settings_come_back(database, monkeypatch, db_path):
     demo.generate(300, progress=watch)
     assert during == {"delete"}  # alone on the file: a rollback journal for the bulk transaction
     assert stores == {1}  # sorted runs of the index builds spill to files
+    for table in demo.FTS_TABLES:  # merging turned back on (it was off while rows arrived)
+        assert rows(database, f"SELECT v FROM {table}_config WHERE k = 'automerge'") == [(demo.FTS_AUTOMERGE,)]
     assert rows(database, "PRAGMA journal_mode")[0][0] == "wal"
     assert rows(database, "PRAGMA cache_size")[0][0] == -64_000
     assert rows(database, "PRAGMA temp_store")[0][0] == 2
