@@ -3,7 +3,8 @@
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableView
 
@@ -521,3 +522,52 @@ def test_a_new_form_never_overwrites_another_draft(window, qtbot):
     second.save_draft()
     assert dict(drafts.pending_drafts(path))["new"] == {"text": "Left over from a crash"}
     assert dict(drafts.pending_drafts(path))["new-3"]["text"] == "Second form"
+
+
+# "I go to school." in Zawgyi and in Unicode (see tests/test_zawgyi.py for the code points).
+ZAWGYI_SCHOOL = "\u1000\u107d\u103c\u1014\u1039\u1031\u1010\u102c\u1039 \u1031\u1000\u103a\u102c\u1004\u1039\u1038"
+UNICODE_SCHOOL = "\u1000\u103b\u103d\u1014\u103a\u1010\u1031\u102c\u103a \u1000\u103b\u1031\u102c\u1004\u103a\u1038"
+
+
+def type_burmese(text):
+    """Key presses carrying Burmese characters, as a Burmese keyboard layout sends them
+    (QTest.keyClicks only knows ASCII keys)."""
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(focused(), QKeyEvent(kind, Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def test_zawgyi_text_gets_a_hint_but_still_saves(window, qtbot):
+    dialog = open_form(window, qtbot)
+    assert not dialog.zawgyi_note.isVisible()
+    type_burmese(UNICODE_SCHOOL)
+    assert dialog.text_edit.toPlainText() == UNICODE_SCHOOL
+    assert not dialog.zawgyi_note.isVisible()
+    dialog.text_edit.selectAll()
+    type_burmese(ZAWGYI_SCHOOL)
+    assert dialog.text_edit.toPlainText() == ZAWGYI_SCHOOL
+    assert dialog.zawgyi_note.isVisible()
+    assert "Zawgyi" in dialog.zawgyi_note.text() and "search will not find it" in dialog.zawgyi_note.text()
+    assert dialog.zawgyi_note.textFormat() == Qt.TextFormat.PlainText
+    assert not dialog.context_zawgyi_note.isVisible()
+    dialog.context_edit.setFocus()
+    type_text("Heard on radio: ")
+    type_burmese(ZAWGYI_SCHOOL)
+    assert dialog.context_zawgyi_note.isVisible()
+    assert dialog.save_button.isEnabled()  # a hint, not a refusal
+    with qtbot.waitSignal(dialog.claim_saved) as saved:
+        dialog.save_button.click()
+    stored = Claim.get_by_id(saved.args[0])
+    assert (stored.text, stored.context) == (ZAWGYI_SCHOOL, "Heard on radio: " + ZAWGYI_SCHOOL)
+
+
+def test_zawgyi_hint_follows_the_text_and_shows_for_a_stored_claim(window, qtbot, make_claim):
+    claim = make_claim(ZAWGYI_SCHOOL)
+    dialog = open_form(window, qtbot, claim.id)
+    assert dialog.zawgyi_note.isVisible()
+    dialog.text_edit.setPlainText(UNICODE_SCHOOL)
+    assert not dialog.zawgyi_note.isVisible()
+    dialog.text_edit.setPlainText("Plain English again")
+    assert not dialog.zawgyi_note.isVisible()
+    dialog.text_edit.setPlainText(UNICODE_SCHOOL + " " + ZAWGYI_SCHOOL)
+    assert dialog.zawgyi_note.isVisible()

@@ -48,6 +48,7 @@ from desktop import search, services
 from desktop.errors import ClaimlogError, ValidationError
 from desktop.models import Claim, Claimant, Tag
 from desktop.models import database as database_proxy
+from desktop.scripts import looks_like_zawgyi
 from desktop.views import commands
 from desktop.views.worker import run_task
 from desktop.workflow import PRIORITIES
@@ -237,6 +238,9 @@ class ClaimDialog(QDialog):
         self.text_note.setTextFormat(Qt.TextFormat.PlainText)
         self.text_note.setWordWrap(True)
         self.text_note.hide()
+        self.zawgyi_note = self._zawgyi_label(
+            "This Burmese text looks like Zawgyi, not Unicode: search will not find it. Convert it to "
+            "Unicode (for example with your keyboard or a converter tool) before saving.")
         self.duplicates.itemActivated.connect(self._open_duplicate)
         self.duplicates.itemClicked.connect(self._open_duplicate)
         self.duplicates_label.hide()
@@ -274,6 +278,8 @@ class ClaimDialog(QDialog):
         self.context_edit = QPlainTextEdit()
         self.context_edit.setTabChangesFocus(True)
         self.context_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.context_zawgyi_note = self._zawgyi_label(
+            "These notes look like Zawgyi-encoded Burmese, not Unicode: search will not find them.")
         self.published_edit = QLineEdit()
         self.published_edit.setPlaceholderText("https://\u2026 of the published fact-check")
         self._set_completers()
@@ -310,7 +316,8 @@ class ClaimDialog(QDialog):
             label.setBuddy(widgets[0])
             form.addRow(label, box)
 
-        row("text", "Claim &text:", self.text_edit, below=(self.text_note, self.duplicates_label, self.duplicates))
+        row("text", "Claim &text:", self.text_edit, below=(self.text_note, self.zawgyi_note, self.duplicates_label,
+                                                          self.duplicates))
         row("short_text", "S&hort form:", self.short_edit, self.short_count)
         row("claimant", "Clai&mant:", self.claimant_edit, below=(self.claimant_note,))
         row("claimed_on", "Claimed &on:", self.date_edit, self.date_picker)
@@ -320,7 +327,7 @@ class ClaimDialog(QDialog):
         row("language", "Lan&guage:", self.language_edit)
         row("tags", "Ta&gs:", self.tags_edit)
         row("priority", "P&riority:", self.priority_combo)
-        row("context", "Conte&xt and notes:", self.context_edit)
+        row("context", "Conte&xt and notes:", self.context_edit, below=(self.context_zawgyi_note,))
         row("published_url", "P&ublished URL:", self.published_edit)
 
         self.buttons = QDialogButtonBox()
@@ -360,6 +367,10 @@ class ClaimDialog(QDialog):
             signal.connect(lambda *_, name=name: self._edited(name))
         self.short_edit.textChanged.connect(self._update_count)
         self.claimant_edit.textChanged.connect(self._update_claimant_note)
+        # Checked on every change, loading included (a saved Zawgyi claim shows it too): the check
+        # is a few regular expressions, and free for text without Burmese.
+        self.text_edit.textChanged.connect(self._update_zawgyi_notes)
+        self.context_edit.textChanged.connect(self._update_zawgyi_notes)
 
         self.duplicate_timer = QTimer(self, singleShot=True, interval=DUPLICATE_DELAY_MS)
         self.duplicate_timer.timeout.connect(self.refresh_duplicates)
@@ -493,6 +504,19 @@ class ClaimDialog(QDialog):
         new = bool(name) and name.casefold() not in self._claimant_names
         self.claimant_note.setText(f"New claimant: \u201c{name}\u201d will be added." if new else "")
         self.claimant_note.setVisible(new)
+
+    def _zawgyi_label(self, message: str) -> QLabel:
+        label = QLabel(message)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        label.setStyleSheet(f"color: {theme_colour(self, WARNING_COLOURS)};")
+        label.hide()
+        return label
+
+    def _update_zawgyi_notes(self) -> None:
+        """A hint, never a refusal: Save stays allowed (desktop.scripts explains the detection)."""
+        self.zawgyi_note.setVisible(looks_like_zawgyi(self.text_edit.toPlainText()))
+        self.context_zawgyi_note.setVisible(looks_like_zawgyi(self.context_edit.toPlainText()))
 
     def _show_banner(self, message: str) -> None:
         self.banner.setText(message)
