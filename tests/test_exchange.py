@@ -812,3 +812,60 @@ def test_column_checks_give_what_cell_checks_give(sample, tmp_path, monkeypatch,
         assert getattr(fast, part) == getattr(careful, part), part
     assert bool(fast.problems) != clean
     assert fast.claims or fast.problems
+
+
+# -- Zawgyi-encoded Burmese: noted, never refused ------------------------------------------------
+
+# "Myanmar" and "news" in Zawgyi and in Unicode (tests/test_zawgyi.py has more).
+ZAWGYI_MYANMAR, UNICODE_MYANMAR = "\u103b\u1019\u1014\u1039\u1019\u102c", "\u1019\u103c\u1014\u103a\u1019\u102c"
+ZAWGYI_NEWS, UNICODE_NEWS = "\u101e\u1010\u1004\u1039\u1038", "\u101e\u1010\u1004\u103a\u1038"
+
+
+def test_zawgyi_rows_get_one_note_and_are_imported_unchanged(database, tmp_path):
+    rows = [
+        ["An English claim", ""],                                   # row 2
+        [UNICODE_MYANMAR + " " + UNICODE_NEWS, UNICODE_NEWS],       # row 3
+        [ZAWGYI_MYANMAR + " " + ZAWGYI_NEWS, ""],                   # row 4
+        ["\u0627\u0644\u062e\u0628\u0631", "Caf\u00e9"],           # row 5
+        ["Mixed: " + ZAWGYI_NEWS, ZAWGYI_NEWS],                     # row 6
+        ["English text", "notes: " + ZAWGYI_MYANMAR],               # row 7
+    ]
+    path = write_csv(tmp_path / "claims.csv", ["text", "context"], rows)
+    incoming = importer.read_file(path)
+    assert incoming.problems == []
+    zawgyi = [n for n in incoming.notes if "Zawgyi" in n]
+    assert zawgyi == ["claims.csv: 3 rows look like Zawgyi-encoded Burmese (rows 4, 6, 7; columns text, context): "
+                      "search will not find them as Unicode. They are imported unchanged; convert to Unicode to "
+                      "make them searchable."]
+    assert importer.plan(incoming).ok
+    result = apply_import(incoming)
+    assert result.counts["added"] == 6
+    assert sorted(c.text for c in Claim.select()) == sorted(r[0] for r in rows)
+    assert Claim.get(Claim.text == "Mixed: " + ZAWGYI_NEWS).context == ZAWGYI_NEWS
+    healthy()
+
+
+def test_zawgyi_note_names_the_first_rows_and_counts_all(database, tmp_path):
+    rows = [[f"{n} " + ZAWGYI_MYANMAR if n % 2 else f"claim {n} " + UNICODE_MYANMAR] for n in range(1, 16)]
+    incoming = importer.read_file(write_csv(tmp_path / "many.csv", ["text"], rows))
+    assert [n for n in incoming.notes if "Zawgyi" in n] == [
+        "many.csv: 8 rows look like Zawgyi-encoded Burmese (rows 2, 4, 6, 8, 10, \u2026; column text): "
+        "search will not find them as Unicode. They are imported unchanged; convert to Unicode to make them "
+        "searchable."]
+    one = importer.read_file(write_csv(tmp_path / "one.csv", ["text", "short_text"],
+                                       [["English", ""], ["Also English", ZAWGYI_NEWS]]))
+    assert [n for n in one.notes if "Zawgyi" in n] == [
+        "one.csv: 1 row looks like Zawgyi-encoded Burmese (row 3; column short_text): search will not find it "
+        "as Unicode. It is imported unchanged; convert to Unicode to make it searchable."]
+    clean = importer.read_file(write_csv(tmp_path / "clean.csv", ["text"], [[UNICODE_MYANMAR], ["English"]]))
+    assert not [n for n in clean.notes if "Zawgyi" in n]
+
+
+def test_zawgyi_note_for_a_package(database, make_claim, tmp_path):
+    make_claim("English claim")
+    make_claim(UNICODE_MYANMAR)
+    make_claim(ZAWGYI_MYANMAR + " " + ZAWGYI_NEWS)
+    out = tmp_path / "out.zip"
+    package.export_package(out, ClaimFilter())
+    notes = [n for n in importer.read_file(out).notes if "Zawgyi" in n]
+    assert len(notes) == 1 and notes[0].startswith("claims.csv: 1 row looks like Zawgyi-encoded Burmese (row ")

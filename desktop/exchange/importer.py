@@ -75,6 +75,7 @@ from desktop.exchange.import_fast import (
 )
 from desktop.exchange.import_rows import ClaimRow, EvidenceRow, HistoryRow, Incoming, SourceRow, _Rows
 from desktop.models import database
+from desktop.scripts import MYANMAR, looks_like_zawgyi
 from desktop.services.common import LIMITS
 from desktop.workflow import DECISIVE_STANCES, GATED_STATUSES, STANCES, STATUSES, VERDICTS
 
@@ -276,6 +277,43 @@ def _read_claims(table: Table, incoming: Incoming, package_mode: bool) -> None:
             incoming.claims.append(ClaimRow(row, claim_uuid, values, links))
         if len(incoming.problems) > MAX_PROBLEMS:
             return
+    _note_zawgyi(rows.file, incoming)
+
+
+# Claim columns whose Burmese a search should find; Zawgyi there never matches Unicode.
+_ZAWGYI_COLUMNS = ("text", "short_text", "claimant", "context", "verdict_explanation")
+_ZAWGYI_ROWS_NAMED = 5
+
+
+def _note_zawgyi(file: str, incoming: Incoming) -> None:
+    """One note (not a problem: nothing is refused) naming the claim rows whose text looks like
+    Zawgyi-encoded Burmese (``desktop.scripts``). Cells without a Myanmar character cost an O(1)
+    ``isascii`` or one regular-expression scan; only the others go through the detector."""
+    rows: list[int] = []
+    columns: list[str] = []
+    search = MYANMAR.search
+    for claim in incoming.claims:
+        values = claim.values
+        hit = False
+        for column in _ZAWGYI_COLUMNS:
+            value = values.get(column)
+            if value and not value.isascii() and search(value) and looks_like_zawgyi(value):
+                hit = True
+                if column not in columns:
+                    columns.append(column)
+        if hit:
+            rows.append(claim.row)
+    if not rows:
+        return
+    many = len(rows) > 1
+    named = ", ".join(str(r) for r in rows[:_ZAWGYI_ROWS_NAMED]) + (", \u2026" if len(rows) > _ZAWGYI_ROWS_NAMED else "")
+    it, they = ("them", "They are") if many else ("it", "It is")
+    incoming.notes.append(
+        f"{file}: {len(rows):,} {'rows look' if many else 'row looks'} like Zawgyi-encoded Burmese "
+        f"({'rows' if many else 'row'} {named}; {'columns' if len(columns) > 1 else 'column'} {', '.join(columns)}): "
+        f"search will not find {it} as Unicode. {they} imported unchanged; convert to Unicode to make "
+        f"{it} searchable."
+    )
 
 
 def _links(rows: _Rows, row: int, cell: str) -> list[tuple[str, str]]:
