@@ -30,6 +30,10 @@ WORDS = [
      cps(0x1019, 0x103C, 0x1014, 0x103A, 0x1019, 0x102C), "medial RA before its consonant"),
     # region: Unicode ဒေသ; Zawgyi stores E before DA.
     ("region", cps(0x1031, 0x1012, 0x101E), cps(0x1012, 0x1031, 0x101E), "vowel E before its consonant"),
+    # I (a man speaking): Unicode ကျွန်တော်; Zawgyi short YA U+107D, WA on U+103C, and E stored after
+    # the killer U+1039 of the syllable before it (caught twice: E after no consonant, U+1039 before E).
+    ("I", cps(0x1000, 0x107D, 0x103C, 0x1014, 0x1039, 0x1031, 0x1010, 0x102C, 0x1039),
+     cps(0x1000, 0x103B, 0x103D, 0x1014, 0x103A, 0x1010, 0x1031, 0x102C, 0x103A), None),
     # news: Unicode သတင်း; Zawgyi kills NGA with U+1039 before the visarga.
     ("news", cps(0x101E, 0x1010, 0x1004, 0x1039, 0x1038), cps(0x101E, 0x1010, 0x1004, 0x103A, 0x1038),
      "U+1039 used as a killer"),
@@ -94,7 +98,7 @@ UNICODE_TRICKY = {
     "great SA (problem)": cps(0x1015, 0x103C, 0x103F, 0x1014, 0x102C),
     "the symbol aforementioned": cps(0x104E, 0x1004, 0x103A, 0x1038),
     "digit zero typed for WA": cps(0x1040, 0x1031, 0x1012, 0x1014, 0x102C),
-    "a vowel sign shown on a dotted circle": "\u25cc\u1031 and \u25cc\u103b",
+    "signs shown on dotted circles": "\u25cc\u1031 and \u25cc\u103b, a stack: \u25cc\u1039\u25cc",
     "a lone vowel sign E in a lesson": "\u1031 + \u1000 = \u1000\u1031",
     "words split by zero-width spaces": cps(0x1019, 0x103C, 0x1014, 0x103A, 0x200B, 0x1000, 0x103B, 0x1031, 0x102C),
     # a Unicode keyboard typing a stacked consonant leaves U+1039 at the end for a moment
