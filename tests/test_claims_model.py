@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QCoreApplication, Qt
 
-from desktop import search, services
+from desktop import claims_plans, search, services
 from desktop.models import Claim
 from desktop.views import claims_model, worker
 from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, TERM_ROLE, ClaimsTableModel
@@ -211,9 +211,9 @@ def test_any_search_text_is_safe(claims, text):
     search.ClaimFilter(text="river", no_sources=True, sort="headline", descending=False),
 ], ids=["text", "status", "dates", "no_sources", "trash", "text+status", "text+no_sources"])
 def test_steered_plans_return_exactly_the_sql_rows(claims, small_pages, make_source, monkeypatch, share, flt):
-    monkeypatch.setattr(claims_model, "DENSE_SHARE", share)
-    monkeypatch.setattr(claims_model, "DENSE_SHARE_MEMBERSHIP", share)
-    monkeypatch.setattr(claims_model, "DENSE_SHARE_MEMBERSHIP_AND_COLUMNS", share)
+    monkeypatch.setattr(claims_plans, "DENSE_SHARE", share)
+    monkeypatch.setattr(claims_plans, "DENSE_SHARE_MEMBERSHIP", share)
+    monkeypatch.setattr(claims_plans, "DENSE_SHARE_MEMBERSHIP_AND_COLUMNS", share)
     services.trash_claims([claims[7]])
     # Some "river" claims that a status or "no sources" leaves out.
     services.set_status(claims[1], "in_progress")
@@ -242,8 +242,8 @@ def test_claimant_with_a_search_starts_from_the_smaller_set(qtbot, claims, small
                                                              claimant_first, big_file):
     if big_file:
         monkeypatch.setattr(claims_model, "ASYNC_COUNT_FROM", 1)
-    monkeypatch.setattr(claims_model, "DENSE_SHARE", 2.0)  # sparse: the plan that starts from a set
-    monkeypatch.setattr(claims_model, "DENSE_SHARE_MEMBERSHIP_AND_COLUMNS", 2.0)
+    monkeypatch.setattr(claims_plans, "DENSE_SHARE", 2.0)  # sparse: the plan that starts from a set
+    monkeypatch.setattr(claims_plans, "DENSE_SHARE_MEMBERSHIP_AND_COLUMNS", 2.0)
     speaker = Claim.get_by_id(claims[1]).claimant_id
     fields = dict(others)
     if "tag_ids" in fields:
@@ -314,12 +314,16 @@ def test_small_result_on_big_file_is_exact_at_once(claims, counts_off_thread):
 
 
 def test_failed_background_count_is_redone_here(qtbot, claims, counts_off_thread, monkeypatch):
+    calls = []
+
     def broken(*_args):
+        calls.append(1)
         raise RuntimeError("disk went away")
 
-    monkeypatch.setattr(claims_model, "_run_counts", broken)
+    monkeypatch.setattr(claims_plans, "run_counts", broken)
     model = ClaimsTableModel()
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert calls  # the worker's count did fail
     assert model.rowCount() == 23 and model.live_total == 23
 
 

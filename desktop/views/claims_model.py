@@ -10,28 +10,9 @@ Pages are read by ``LIMIT/OFFSET`` on an index; a page in the second half of
 the list is read in reverse order from the end, so no offset is larger than
 half the list.
 
-Query plans (checked with EXPLAIN QUERY PLAN on one million claims): left
-alone, SQLite answers "live claims sorted by X" through the ``deleted_at``
-index, which looks selective (the trash has many distinct timestamps) but
-matches every live row, then sorts a million rows (1.6 s). So the SQL that
-``search`` builds is steered here, never changed in meaning:
-- a claimed-date range starts from the live ``claimed_on`` index (those
-  dates correlate with every other order, so a walk would not stop early);
-- when the matching claims are dense (at least ``DENSE_SHARE`` of the live
-  ones), pages walk the live partial index of the sort column
-  (``INDEXED BY claim_live_<column>``, migration 0004) and stop after a page;
-- when they are sparse, ``deleted_at IS NULL`` is written ``+deleted_at IS
-  NULL`` (same meaning, no index), so SQLite starts from the selective filter
-  (claimant, tag, full-text match...) and sorts the few rows found;
-- when they are sparse and a search, tag or selection is combined with a
-  status, verdict or "no sources", the filter is tested in a subquery of ids
-  read through ``claim_dash_id`` (migration 0006: id, status, verdict,
-  claimant, evidence count, claimed date), so only the claims that match have
-  their rows read and sorted (a search matching 34,000 claims of which 9,000
-  are final: 73 ms -> 54 ms);
-- counts with "no sources" or a date range read the live index of that
-  column; other counts are left to the planner, which answers them from
-  covering indexes (20-90 ms); so is the trash (small).
+Query plans: the SQL that ``search`` builds is steered by
+``desktop.claims_plans`` (dense or sparse, which index to walk), never changed
+in meaning; this model keeps the state those choices depend on.
 
 Counting off the GUI thread: on a big file (``ASYNC_COUNT_FROM`` claims or
 more, judged by the highest id, which costs nothing) a filter change does not
@@ -57,6 +38,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
 from peewee import SQL, Tuple, fn
 
+from desktop import claims_plans
 from desktop import search
 from desktop.models import Claim
 from desktop.workflow import label
@@ -65,16 +47,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
 MAX_PAGES = 30
-DENSE_SHARE = 0.01  # a filter matching at least 1% of live claims walks the sort index
-DENSE_SHARE_MEMBERSHIP = 0.0005  # the same for full-text / tag filters (no row reads)
-# ... and for full-text / tag filters combined with status, verdict, claimant or "no sources":
-# the walk tests membership from the index entry and reads a row only for a member (at 1M
-# claims, 'soldiers' + final, 7,600 matches: the walk takes 8 ms, reading and sorting them 57 ms).
-DENSE_SHARE_MEMBERSHIP_AND_COLUMNS = 0.002
 ASYNC_COUNT_FROM = 50_000  # claims (by highest id) from which counts run off the GUI thread
-
-_FROM = 'FROM "claim" AS "t1"'
-_LIVE = '("t1"."deleted_at" IS NULL)'
 
 ID_ROLE = Qt.ItemDataRole.UserRole  # the claim id, every column
 TERM_ROLE = Qt.ItemDataRole.UserRole + 1  # status / verdict stable id
@@ -139,7 +112,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self._exact = True
         self._dense = True
         self._claimant_first = False  # see _starts_from_claimant
-        self._async = _highest_id() >= ASYNC_COUNT_FROM
+        self._async = claims_plans.highest_id() >= ASYNC_COUNT_FROM
         self._live_total: int | None = None if self._async else self._query_live_total()
         self._recount()
 
@@ -157,7 +130,7 @@ class ClaimsTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Re-count and drop every cached page (another file, an import...)."""
-        self._async = _highest_id() >= ASYNC_COUNT_FROM
+        self._async = claims_plans.highest_id() >= ASYNC_COUNT_FROM
         self._live_total = None if self._async else self._query_live_total()
         self._reset(self._filter)
 
@@ -205,92 +178,25 @@ class ClaimsTableModel(QAbstractTableModel):
         self._start_count()
 
     def _threshold(self, flt: search.ClaimFilter) -> int:
-        columns = flt.statuses or flt.verdicts or flt.claimant_ids or flt.no_sources
-        if flt.date_from or flt.date_to or flt.extra:
-            share = DENSE_SHARE
-        elif not columns:
-            share = DENSE_SHARE_MEMBERSHIP
-        elif flt.tag_ids or flt.ids is not None or search.fts_query(flt.text) is not None:
-            share = DENSE_SHARE_MEMBERSHIP_AND_COLUMNS
-        else:
-            share = DENSE_SHARE
-        live = self._live_total if self._live_total is not None else _highest_id()
-        return max(1, int(share * live + 0.999))
+        live = self._live_total if self._live_total is not None else claims_plans.highest_id()
+        return claims_plans.dense_threshold(flt, live)
 
     def _is_dense(self, count: int) -> bool:
         return not self._filter.trash and count >= self._threshold(self._filter)
 
     def _probe_dense(self, flt: search.ClaimFilter) -> bool:
         """Dense or sparse without the full count: count no further than the threshold."""
-        if flt.trash or flt.date_from or flt.date_to:
-            return False  # their page plan does not ask
-        limit = self._threshold(flt)
-        match = search.fts_query(flt.text)
-        if match and flt.with_(text="").is_default:
-            # The index alone, trashed claims included: fast even for many matches.
-            sql = 'SELECT count(*) FROM (SELECT 1 FROM "claim_fts" WHERE "claim_fts" MATCH ? LIMIT ?)'
-            params = (match, limit)
-        else:
-            steering = ("claim_claimant_id", False) if self._claimant_first else self._count_steering(flt)
-            inner, _plain, params, _plan = _steer(search._where(Claim.select(SQL("1")), flt).limit(limit),
-                                                  *steering)
-            sql = f"SELECT count(*) FROM ({inner})"
-        self.queries += 1
-        try:
-            found = Claim._meta.database.execute_sql(sql, params).fetchone()[0]
-        except Exception:  # an unexpected schema: sparse is always right, if slower
+        if not claims_plans.probe_asks(flt):
             return False
-        return found >= limit
+        self.queries += 1
+        return claims_plans.probe_dense(flt, self._threshold(flt), self._claimant_first)
 
     def _starts_from_claimant(self, flt: search.ClaimFilter) -> bool:
-        """Whether a claimant combined with a search, tags or a selection names fewer claims than they do.
-
-        SQLite's estimate for a full-text match is fixed and low, so left
-        alone it starts from the matches and reads each one's row to test the
-        claimant: 34,000 rows (60 ms) for 'soldiers' and a claimant with 6,000
-        claims. Both sizes are counted here instead, each from its own index.
-        """
-        match = search.fts_query(flt.text)
-        if not flt.claimant_ids or flt.trash or not (match or flt.tag_ids or flt.ids is not None):
+        """See ``claims_plans.claimant_first`` (one query's worth, when it applies)."""
+        if not claims_plans.weighs_claimant(flt):
             return False
-        database = Claim._meta.database
-        people = sorted(flt.claimant_ids)
         self.queries += 1
-        try:
-            mine = database.execute_sql(
-                f'SELECT count(*) FROM "claim" INDEXED BY "claim_claimant_id" WHERE "claimant_id" IN '
-                f'({",".join("?" * len(people))})', people).fetchone()[0]
-            others = [len(flt.ids)] if flt.ids is not None else []
-            if match:
-                others.append(database.execute_sql(
-                    'SELECT count(*) FROM (SELECT 1 FROM "claim_fts" WHERE "claim_fts" MATCH ? LIMIT ?)',
-                    (match, mine + 1)).fetchone()[0])
-            if flt.tag_ids:
-                tags = sorted(flt.tag_ids)
-                others.append(database.execute_sql(
-                    f'SELECT count(*) FROM (SELECT 1 FROM "claim_tag" WHERE "tag_id" IN '
-                    f'({",".join("?" * len(tags))}) LIMIT ?)', (*tags, mine + 1)).fetchone()[0])
-        except Exception:  # an older file without the index: leave the plan to SQLite
-            return False
-        return mine < min(others)
-
-    @staticmethod
-    def _count_steering(flt: search.ClaimFilter) -> tuple[str | None, bool]:
-        """(index, plus_live) for counting a filter's live claims.
-
-        A claimant is the most selective filter: ``+deleted_at`` lets SQLite
-        start from the claimant index (it would otherwise walk the covering
-        index of every live claim: 98 ms for 6,000 claims of a million).
-        """
-        if flt.trash:
-            return None, False
-        if flt.date_from or flt.date_to:
-            return "claim_live_claimed_on", False
-        if flt.claimant_ids:
-            return None, True
-        if flt.no_sources and not (flt.statuses or flt.verdicts):
-            return "claim_live_n_sources", False
-        return None, False
+        return claims_plans.claimant_first(flt)
 
     def _start_count(self) -> None:
         """Count the current filter (and the live total if unknown) on a worker thread."""
@@ -299,9 +205,9 @@ class ClaimsTableModel(QAbstractTableModel):
         generation = self._generation
         jobs = [self._count_statement()]
         if self._live_total is None:
-            jobs.append(self._live_statement())
+            jobs.append(claims_plans.live_statement())
         worker.run_task(
-            self, _run_counts, Claim._meta.database.obj, jobs,
+            self, claims_plans.run_counts, Claim._meta.database.obj, jobs,
             on_done=lambda counts: self._count_arrived(generation, counts),
             on_error=lambda exc: self._count_failed(generation, exc),
         )
@@ -467,39 +373,23 @@ class ClaimsTableModel(QAbstractTableModel):
 
     def _page_rows(self, flt: search.ClaimFilter, size: int, offset: int) -> list[tuple]:
         index, plus_live = self._page_plan(flt)
-        if plus_live and _narrowed_by_ids(flt):
+        if plus_live and claims_plans.narrowed_by_ids(flt):
             query = search.claims_by_ids(flt, *FIELDS).limit(size).offset(offset)
             return self._run(query, inner_index="claim_dash_id")
         query = search.claims(flt, *FIELDS).limit(size).offset(offset)
         return self._run(query, index, plus_live)
 
     def _page_plan(self, flt: search.ClaimFilter) -> tuple[str | None, bool]:
-        index, plus_live = None, False
-        if not flt.trash:
-            # Full-text and tag filters are checked from the index entry alone
-            # (rowid membership), so walking the sort index pays off for far
-            # sparser matches than filters that must read the row.
-            dense = self._dense
-            if flt.date_from or flt.date_to:
-                # Claimed dates correlate with the other orders (old claims
-                # were updated long ago): start from the date range instead.
-                index = "claim_live_claimed_on"
-            elif dense:
-                index = "claim_live_" + search.SORT_KEYS.get(flt.sort, Claim.updated_at).column_name
-            elif self._claimant_first:
-                index = "claim_claimant_id"
-            else:
-                plus_live = True
-        return index, plus_live
+        return claims_plans.page_plan(flt, self._dense, self._claimant_first)
 
     def _run(self, query, index: str | None = None, plus_live: bool = False,
              inner_index: str | None = None) -> list[tuple]:
-        """Execute a peewee query with the plan steering described in the module doc."""
+        """Execute a peewee query with the plan steering of ``claims_plans``."""
         self.queries += 1
-        statement = _steer(query, index, plus_live, inner_index)
+        statement = claims_plans.steer(query, index, plus_live, inner_index)
         self.plans.append(statement[3])
         del self.plans[:-4]
-        rows, fell_back = _execute(Claim._meta.database, statement)
+        rows, fell_back = claims_plans.execute(Claim._meta.database, statement)
         if fell_back:
             self.plans[-1] = "planner (fallback)"
         return rows
@@ -509,29 +399,8 @@ class ClaimsTableModel(QAbstractTableModel):
         """Live claims in the database (as of the last reload or refresh); None while being counted."""
         return self._live_total
 
-    def _count_statement(self) -> tuple[str, str, tuple, str]:
-        """The steered SQL that counts the current filter (see ``_steer``)."""
-        flt = self._filter
-        if not flt.trash and flt.with_(trash=False).is_default:
-            return self._live_statement()
-        match = search.fts_query(flt.text)
-        if match and not flt.trash and flt.with_(text="").is_default:
-            # Live claims matching a search alone: all matches minus those in
-            # the trash. The index holds a row for every claim, trashed ones
-            # included, so this equals the filtered count; it avoids probing a
-            # million-row index once per match (29 ms instead of 89 ms for
-            # 42,000 matches of a million). The general count is the fallback.
-            fast = ('SELECT (SELECT count(*) FROM "claim_fts" WHERE "claim_fts" MATCH ?) - '
-                    '(SELECT count(*) FROM "claim" INDEXED BY "claim_deleted_at" WHERE "deleted_at" IS NOT NULL '
-                    'AND "id" IN (SELECT "rowid" FROM "claim_fts" WHERE "claim_fts" MATCH ?))')
-            general, params = search._where(Claim.select(fn.COUNT(SQL("*"))), flt).sql()
-            return fast, general, (match, match), "fts minus trash", params
-        query = search._where(Claim.select(fn.COUNT(SQL("*"))), flt)
-        return _steer(query, *self._count_steering(flt))
-
-    @staticmethod
-    def _live_statement() -> tuple[str, str, tuple, str]:
-        return _steer(search._where(Claim.select(fn.COUNT(SQL("*"))), search.ClaimFilter()))
+    def _count_statement(self) -> tuple:
+        return claims_plans.count_statement(self._filter)
 
     def _query_count(self) -> int:
         flt = self._filter
@@ -541,7 +410,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self.queries += 1
         self.plans.append(statement[3])
         del self.plans[:-4]
-        rows, fell_back = _execute(Claim._meta.database, statement)
+        rows, fell_back = claims_plans.execute(Claim._meta.database, statement)
         if fell_back:
             self.plans[-1] = "planner (fallback)"
         return rows[0][0] or 0
@@ -656,71 +525,3 @@ class ClaimsTableModel(QAbstractTableModel):
     def _emit_all_changed(self) -> None:
         if self._count:
             self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
-
-
-
-# -- SQL helpers (no Qt: the count runs on a worker thread) -------------------
-_IDS_FROM = 'IN (SELECT "t1"."id" FROM "claim" AS "t1"'  # the subquery of search.claims_by_ids
-
-
-def _narrowed_by_ids(flt: search.ClaimFilter) -> bool:
-    """A sparse filter whose rows are best read after a subquery of ids (see the module doc)."""
-    membership = bool(flt.tag_ids) or flt.ids is not None or search.fts_query(flt.text) is not None
-    columns = bool(flt.statuses or flt.verdicts or flt.no_sources)
-    return (membership and columns and not flt.claimant_ids and not flt.trash and not flt.extra
-            and not (flt.date_from or flt.date_to))
-
-
-def _steer(query, index: str | None = None, plus_live: bool = False, inner_index: str | None = None) -> tuple:
-    """(steered SQL, plain SQL, params, plan name): the module doc's plan steering."""
-    sql, params = query.sql()
-    steered = sql
-    if index and _FROM in steered:
-        steered = steered.replace(_FROM, f'{_FROM} INDEXED BY "{index}"', 1)
-    if plus_live:
-        steered = steered.replace(_LIVE, '(+"t1"."deleted_at" IS NULL)')
-    if inner_index and _IDS_FROM in steered:
-        steered = steered.replace(_IDS_FROM, f'{_IDS_FROM} INDEXED BY "{inner_index}"', 1)
-    plan = (f"index={index}" if index and steered != sql else
-            "plus_live" if plus_live and steered != sql else
-            f"ids via {inner_index}" if inner_index and steered != sql else "planner")
-    return steered, sql, tuple(params), plan
-
-
-def _execute(database, statement: tuple) -> tuple[list[tuple], bool]:
-    """Rows of a steered statement, and whether it fell back to the plain SQL.
-
-    A steered statement may name an index an older file lacks; the plain one
-    means the same. A statement of five items carries the plain SQL's own
-    parameters (the steered one is a different query with its own).
-    """
-    steered, sql, params, _plan = statement[:4]
-    plain_params = statement[4] if len(statement) > 4 else params
-    if steered != sql:
-        try:
-            return list(database.execute_sql(steered, params).fetchall()), False
-        except Exception:
-            pass
-    return list(database.execute_sql(sql, plain_params).fetchall()), steered != sql
-
-
-COUNT_CACHE_KIB = 2048  # the counting connection reads each page once: no use caching them
-
-
-def _run_counts(database, statements: list[tuple]) -> list[int]:
-    """Run count statements on this (worker) thread's own connection, then close it.
-
-    A count walks a whole index once (40 MB at a million claims): with the
-    usual 64 MB page cache those pages would stay in memory for nothing.
-    """
-    try:
-        database.execute_sql(f"PRAGMA cache_size = {-COUNT_CACHE_KIB}")
-        return [(_execute(database, statement)[0][0][0] or 0) for statement in statements]
-    finally:
-        if not database.is_closed():
-            database.close()
-
-
-def _highest_id() -> int:
-    """The highest claim id: what the file holds, at the cost of one index step."""
-    return Claim.select(fn.MAX(Claim.id)).scalar() or 0
