@@ -6,7 +6,7 @@ def test_data_layer_imports_no_qt():
     code = (
         "import sys, desktop.db, desktop.models, desktop.services, desktop.search, desktop.cli, desktop.checks,"
         " desktop.demo, desktop.backups, desktop.drafts, desktop.errorlog, desktop.dashboard_data, desktop.urls,"
-        " desktop.scripts,"
+        " desktop.scripts, desktop.claims_plans,"
         " desktop.exchange.claims_csv, desktop.exchange.package, desktop.exchange.claimreview,"
         " desktop.exchange.importer, desktop.exchange.cli_export, desktop.exchange.cli_import;"
         "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken')));"
