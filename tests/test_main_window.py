@@ -439,3 +439,29 @@ def test_a_long_web_address_wraps_inside_the_detail_pane(qtbot, window):
     for view in (details.url_label, details.others_label):  # shown whole: wrapped, not cut
         assert view.document().idealWidth() <= view.viewport().width()
     assert details.url_label.toPlainText() == url  # and copied as it is
+
+
+def test_a_new_sort_or_filter_starts_at_the_top(qtbot, window, monkeypatch):
+    """Kept half-way down, the view would read that page at once with a huge OFFSET (a stall)."""
+    from desktop.views import claims_model
+
+    for n in range(40):
+        services.create_claim(services.ClaimInput(text=f"Claim number {n} about the harbour", claimant=f"Port {n % 5}"))
+    monkeypatch.setattr(claims_model, "PAGE_SIZE", 2)
+    window.resize(900, 300)
+    window.reload()  # 46 claims in pages of two rows: the bottom is many pages away from the top
+    model, view = window.claims_model, window.claims_view
+    view.scrollToBottom()
+    QApplication.processEvents()
+    assert view.verticalScrollBar().value() > 0
+    read = []
+    real = model._page_rows
+    monkeypatch.setattr(model, "_page_rows", lambda flt, size, offset: read.append(offset) or real(flt, size, offset))
+    model.sort(COLUMN["claimant"], Qt.SortOrder.AscendingOrder)
+    view.viewport().repaint()
+    assert view.verticalScrollBar().value() == 0
+    assert read and max(read) < model.rowCount() // 2  # only pages near the top were read
+    view.scrollToBottom()
+    QApplication.processEvents()
+    window.claims_page.set_filter(search.ClaimFilter(text="claim"))
+    assert view.verticalScrollBar().value() == 0

@@ -150,6 +150,10 @@ class ClaimsPage(QWidget):
         self.filter_bar.set_search(text)
 
     def _after_reset(self) -> None:
+        # A new sort or filter starts at the top. Left where it was (say half-way down a
+        # million claims), the view would ask for that page at once: an OFFSET of
+        # 500,000 along an index, 90-400 ms on the GUI thread right after a header click.
+        self.view.scrollToTop()
         self._update_count()
         self.current_claim_changed.emit(self.current_claim_id())
 
