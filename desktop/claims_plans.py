@@ -27,9 +27,13 @@ matches every live row, then sorts a million rows (1.6 s). So:
   are final: 73 ms -> 54 ms);
 - a claimant combined with a search, tags or a selection starts from the
   claimant's index when the claimant names fewer claims (``claimant_first``);
+- the trash in its usual order ("last updated"), with no other filter but a
+  search or tags, walks its own partial index (migration 0007) instead of
+  reading every trashed row to sort them (930 ms the first time at a million
+  claims); other trash views are left to the planner (the trash is small);
 - counts with "no sources" or a date range read the live index of that
   column; other counts are left to the planner, which answers them from
-  covering indexes (20-90 ms); so is the trash (small).
+  covering indexes (20-90 ms).
 
 A steered statement is a tuple (steered SQL, plain SQL, params, plan name
 [, plain params]); ``execute`` falls back to the plain SQL, which means the
@@ -157,7 +161,14 @@ def count_steering(flt: search.ClaimFilter) -> tuple[str | None, bool]:
 def page_plan(flt: search.ClaimFilter, dense: bool, from_claimant: bool) -> tuple[str | None, bool]:
     """(index, plus_live) for reading ``flt``'s pages."""
     index, plus_live = None, False
-    if not flt.trash:
+    if flt.trash:
+        # Membership (search, tags, a selection) is tested from the index entry; any other
+        # condition would read every trashed row again, as the planner's own plan does.
+        if (flt.sort == "updated_at" or flt.sort not in search.SORT_KEYS) and not (
+                flt.statuses or flt.verdicts or flt.claimant_ids or flt.no_sources or flt.date_from
+                or flt.date_to or flt.extra):
+            index = "claim_trash_updated_at"
+    else:
         # Full-text and tag filters are checked from the index entry alone
         # (rowid membership), so walking the sort index pays off for far
         # sparser matches than filters that must read the row.

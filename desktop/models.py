@@ -135,6 +135,9 @@ for _name, _lead, _where in (
                                 where=_where))
 del _name, _lead, _where
 
+# The trash in its usual order (migration 0007): its first page without reading every trashed row.
+Claim.add_index(Claim.index(Claim.updated_at, name="claim_trash_updated_at", where=Claim.deleted_at.is_null(False)))
+
 
 class ClaimTag(BaseModel):
     claim = ForeignKeyField(Claim, on_delete="CASCADE", backref="claim_tags", index=False)

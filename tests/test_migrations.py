@@ -356,3 +356,17 @@ def test_dashboard_filter_indexes_of_0006(tmp_path):
         assert '"claimed_on"' in indexes[name]
     assert '("source_id", "claim_id")' in indexes["evidence_source_id_claim_id"]
     assert "evidence_source_id" not in indexes
+
+
+def test_trash_sort_index_of_0007(tmp_path):
+    """0007 adds a partial index of trashed claims by last update; SQLite walks it for the trash's first page."""
+    db = dbmod.open_database(tmp_path / "trash.db")
+    try:
+        (sql,) = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'claim_trash_updated_at'").fetchone()
+        plan = db.execute_sql(
+            'EXPLAIN QUERY PLAN SELECT id FROM claim INDEXED BY claim_trash_updated_at '
+            'WHERE deleted_at IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT 200').fetchall()
+    finally:
+        dbmod.close_database(db)
+    assert '("updated_at") WHERE ("deleted_at" IS NOT NULL)' in sql
+    assert not any("TEMP B-TREE" in row[3] for row in plan)  # no sort: the index is in the order shown
