@@ -345,3 +345,26 @@ def test_archive_service_is_guessed_from_the_host_name(url, service):
 def test_find_source_by_url_takes_nothing_gracefully(database):
     assert services.find_source_by_url(None) is None
     assert services.find_source_by_url("") is None
+
+
+def test_a_source_edit_is_one_undo_step(window, qtbot, make_source):
+    source = make_source("Gauge readings", url="https://example.org/gauge", publisher="Water office",
+                         archives=[services.ArchiveInput("https://web.archive.org/web/2024/https://example.org/gauge")])
+    before = services.SourceInput.from_source(Source.get_by_id(source.id))
+    dialog = SourceDialog(window, source.id)
+    qtbot.addWidget(dialog)
+    dialog.title.setText("Gauge readings, corrected")
+    dialog.archive_list.add_row("https://archive.ph/gauge1", captured_at="2024-05-01")
+    dialog.save()
+    edited = services.SourceInput.from_source(Source.get_by_id(source.id))
+    assert edited.title == "Gauge readings, corrected" and len(edited.archives) == 2
+    assert window.undo_stack.count() == 1 and "Gauge readings, corrected" in window.undo_stack.undoText()
+    window.undo_stack.undo()
+    assert services.SourceInput.from_source(Source.get_by_id(source.id)) == before  # archives back too
+    window.undo_stack.redo()
+    assert services.SourceInput.from_source(Source.get_by_id(source.id)) == edited
+    # Saving without a change adds no step.
+    dialog = SourceDialog(window, source.id)
+    qtbot.addWidget(dialog)
+    dialog.save()
+    assert window.undo_stack.count() == 1

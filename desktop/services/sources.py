@@ -50,6 +50,18 @@ class SourceInput:
     confidential: bool = False
     archives: list[ArchiveInput] = field(default_factory=list)
 
+    @classmethod
+    def from_source(cls, source: Source) -> "SourceInput":
+        """The fields of a stored source, as a form shows them (to edit, or to write back on undo)."""
+        archives = [ArchiveInput(a.url, a.service, a.captured_at)
+                    for a in Archive.select().where(Archive.source == source.id).order_by(Archive.id)]
+        return cls(
+            title=source.title, url=source.url or "", kind=source.kind, publisher=source.publisher,
+            published_on=source.published_on, accessed_on=source.accessed_on, language=source.language,
+            credibility=source.credibility, notes=source.notes, confidential=source.confidential,
+            archives=archives,
+        )
+
 
 def guess_archive_service(url: str) -> str:
     # The host name proper: a port ("web.archive.org:443") or user part must not hide it.

@@ -1,4 +1,4 @@
-"""Undoable claim changes: QUndoCommands that call the services.
+"""Undoable changes to claims and sources: QUndoCommands that call the services.
 
 A command runs once through ``run(command, undo_stack)`` *before* it is
 pushed: if the service refuses (a ValidationError, a full disk...), the
@@ -183,3 +183,27 @@ class TrashClaimsCommand(_MoveCommand):
 
 class RestoreClaimsCommand(_MoveCommand):
     to_trash = False
+
+
+class EditSourceCommand(ClaimCommand):
+    """Replace a source's fields (archives included); undo writes the old ones back."""
+
+    def __init__(self, source_id: int, old: services.SourceInput, new: services.SourceInput, signals=None):
+        title = (new.title or new.url or f"#{source_id}")[:40]
+        super().__init__(f"Edit source \u201c{title}\u201d", signals)
+        self.source_id = source_id
+        self.old = old
+        self.new = new
+
+    def _write(self, data: services.SourceInput) -> None:
+        services.update_source(self.source_id, data)  # NotFoundError once the source was deleted
+        self._emit("sources_changed", [self.source_id])
+
+    def apply(self) -> None:
+        self._write(self.new)
+
+    def revert(self) -> None:
+        self._write(self.old)
+
+    def is_noop(self) -> bool:
+        return self.old == self.new

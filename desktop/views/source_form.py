@@ -32,10 +32,11 @@ from PySide6.QtWidgets import (
 
 from desktop import services
 from desktop.errors import ClaimlogError, ValidationError
-from desktop.models import Archive, Source
+from desktop.models import Source
 from desktop.services.sources import ARCHIVE_SERVICES, guess_archive_service
 from desktop.urls import normalize_url, url_problem
 from desktop.workflow import CREDIBILITY, SOURCE_KINDS
+from desktop.views import commands
 from desktop.views.sources_model import plain_tooltip
 
 ARCHIVE_LABELS = {"wayback": "Wayback Machine", "archive_today": "archive.today", "other": "Other"}
@@ -255,17 +256,9 @@ class SourceDialog(QDialog):
         self.confidential.setChecked(bool(data.confidential))
 
     def load(self, source_id: int) -> None:
-        source = Source.get_by_id(source_id)
         self.source_id = source_id
         self.setWindowTitle("Edit source")
-        archives = [services.ArchiveInput(a.url, a.service, a.captured_at)
-                    for a in Archive.select().where(Archive.source == source_id).order_by(Archive.id)]
-        self.fill(services.SourceInput(
-            title=source.title, url=source.url or "", kind=source.kind, publisher=source.publisher,
-            published_on=source.published_on, accessed_on=source.accessed_on, language=source.language,
-            credibility=source.credibility, notes=source.notes, confidential=source.confidential,
-            archives=archives,
-        ))
+        self.fill(services.SourceInput.from_source(Source.get_by_id(source_id)))
         self.url_hint.setVisible(False)
 
     def value(self) -> services.SourceInput:
@@ -345,11 +338,17 @@ class SourceDialog(QDialog):
             return
         self.clear_errors()
         data = self.value()
+        signals = getattr(self.window_, "signals", None)
         try:
             if self.source_id is None:
                 source = services.create_source(data)
             else:
-                source = services.update_source(self.source_id, data)
+                # An edit is one step on the window's undo stack (Ctrl+Z writes the old fields back).
+                stored = Source.get_or_none(Source.id == self.source_id)
+                old = services.SourceInput.from_source(stored) if stored is not None else data
+                commands.run(commands.EditSourceCommand(self.source_id, old, data, signals),
+                             getattr(self.window_, "undo_stack", None))
+                source = Source.get_by_id(self.source_id)
         except ValidationError as exc:
             if exc.existing_id is not None and self.source_id is None:
                 self.open_existing(exc.existing_id, exc.message[:1].upper() + exc.message[1:])
@@ -360,7 +359,6 @@ class SourceDialog(QDialog):
             self.show_banner(str(exc))
             return
         self.source_id = source.id
-        signals = getattr(self.window_, "signals", None)
         if signals is not None:
             signals.sources_changed.emit([source.id])
         self.source_saved.emit(source.id)
