@@ -285,11 +285,28 @@ def open_database(
     return db
 
 
+# Called with the database about to be closed, before it is: other threads that keep
+# a connection of their own to it (the views' worker lanes) close theirs first, so that
+# nothing still has the file open through a restore, or after the window moved on.
+_before_close: list = []
+
+
+def before_close(callback):
+    """Register ``callback(db)`` to run whenever ``close_database(db)`` is called; returns it."""
+    _before_close.append(callback)
+    return callback
+
+
 def close_database(db: SqliteDatabase | None = None) -> None:
     """Checkpoint the WAL into the main file and close (clean exit)."""
     db = db or database.obj
     if db is None:
         return
+    for callback in list(_before_close):
+        try:
+            callback(db)
+        except Exception:  # another thread's connection must not keep this one open
+            log.warning("closing another connection to the database failed", exc_info=True)
     try:
         if not db.is_closed() and not getattr(db, "readonly", False):
             db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -290,7 +290,8 @@ class DashboardPage(QWidget):
         flt = self.current_filter()
         self.summary.setText("Counting\u2026")
         self._task = True  # busy; cleared by _show/_failed (which may run before run_task returns)
-        task = worker.run_task(self, dashboard_data.compute, flt, on_done=self._show, on_error=self._failed)
+        task = worker.run_task(self, dashboard_data.compute, flt, on_done=self._show, on_error=self._failed,
+                               lane=_lane())
         if self._task is True:
             self._task = task
 
@@ -340,6 +341,17 @@ class DashboardPage(QWidget):
             QMessageBox.warning(self, "Dashboard not exported", f"Could not write {path}.")
             return None
         return path
+
+
+_LANE: worker.Lane | None = None
+
+
+def _lane() -> worker.Lane:
+    """The dashboard's own worker thread: its connection, and page cache, stay between recomputes."""
+    global _LANE
+    if _LANE is None:
+        _LANE = worker.Lane()
+    return _LANE
 
 
 def install(window) -> None:
