@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop import demo
+from desktop import demo, demo_text
 from desktop.scripts import has_myanmar, looks_like_zawgyi, zawgyi_signals
 
 
@@ -116,10 +116,13 @@ def test_unusual_but_valid_unicode_is_not_flagged(text):
 
 
 def _demo_burmese() -> list[str]:
-    """Every Burmese string literal in desktop/demo.py, and the templates filled with every place."""
-    tree = ast.parse(Path(demo.__file__).read_text(encoding="utf-8"))
-    found = [node.value for node in ast.walk(tree)
-             if isinstance(node, ast.Constant) and isinstance(node.value, str) and has_myanmar(node.value)]
+    """Every Burmese string literal of the demo (desktop/demo.py and its word pools, demo_text.py), and the
+    templates filled with every place."""
+    found = []
+    for module in (demo, demo_text):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        found += [node.value for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and has_myanmar(node.value)]
     values = {"n": "\u1041\u1042", "n2": "\u1045", "pct": "\u1043\u1040", "d": demo.MY_MONTHS[1] + "\u101c"}
     for (place, _, _), (template, _) in itertools.product(demo.MY_PLACES, demo.MY_TEMPLATES):
         found.append(template.format(p=place, **values))
