@@ -45,7 +45,7 @@ from __future__ import annotations
 from peewee import SQL, fn
 
 from desktop import search
-from desktop.models import Claim
+from desktop.models import Claim, ClaimIndex
 
 DENSE_SHARE = 0.01  # a filter matching at least 1% of live claims walks the sort index
 DENSE_SHARE_MEMBERSHIP = 0.0005  # the same for full-text / tag filters (no row reads)
@@ -60,11 +60,6 @@ _LIVE = '("t1"."deleted_at" IS NULL)'
 _IDS_FROM = 'IN (SELECT "t1"."id" FROM "claim" AS "t1"'  # the subquery of search.claims_by_ids
 
 
-def _membership(flt: search.ClaimFilter) -> bool:
-    """The filter names its claims by id: a search, tags or a selection."""
-    return bool(flt.tag_ids) or flt.ids is not None or search.fts_query(flt.text) is not None
-
-
 def dense_threshold(flt: search.ClaimFilter, live: int) -> int:
     """How many matches make ``flt`` dense among ``live`` claims (its pages then walk the sort index)."""
     columns = flt.statuses or flt.verdicts or flt.claimant_ids or flt.no_sources
@@ -72,7 +67,7 @@ def dense_threshold(flt: search.ClaimFilter, live: int) -> int:
         share = DENSE_SHARE
     elif not columns:
         share = DENSE_SHARE_MEMBERSHIP
-    elif _membership(flt):
+    elif search.names_ids(flt):
         share = DENSE_SHARE_MEMBERSHIP_AND_COLUMNS
     else:
         share = DENSE_SHARE
@@ -119,18 +114,9 @@ def _proven_dense(flt: search.ClaimFilter, match: str, limit: int) -> bool:
     """
     if flt.tag_ids or flt.ids is not None or flt.claimant_ids or flt.date_from or flt.date_to or flt.extra:
         return False
-    rest = search._where(Claim.select(SQL("1")), flt.with_(text=""))
-    first = 'IN (SELECT "rowid" FROM "claim_fts" WHERE "claim_fts" MATCH ? LIMIT ?)'
-    query = rest.where(Claim.id.in_(SQL("(SELECT 0)"))).limit(limit)
-    sql, params = query.sql()
-    if _FROM not in sql or 'IN (SELECT 0)' not in sql:
-        return False
-    sql = sql.replace(_FROM, f'{_FROM} INDEXED BY "claim_dash_id"', 1).replace("IN (SELECT 0)", first, 1)
-    # The match's two parameters come where the placeholder was: after every condition before it.
-    at = sql.index(first)
-    before = sql[:at].count("?")
-    params = list(params)
-    params[before:before] = [match, PROOF_SPAN * limit]
+    first = ClaimIndex.select(ClaimIndex.rowid).where(ClaimIndex.match(match)).limit(PROOF_SPAN * limit)
+    query = search._where(Claim.select(SQL("1")), flt.with_(text="")).where(Claim.id.in_(first)).limit(limit)
+    sql, _plain, params, _plan = steer(query, "claim_dash_id")
     try:
         found = Claim._meta.database.execute_sql(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
     except Exception:  # an older file without the index: the general probe decides
@@ -140,7 +126,7 @@ def _proven_dense(flt: search.ClaimFilter, match: str, limit: int) -> bool:
 
 def weighs_claimant(flt: search.ClaimFilter) -> bool:
     """Whether ``claimant_first`` has sizes to compare for ``flt``."""
-    return bool(flt.claimant_ids) and not flt.trash and _membership(flt)
+    return bool(flt.claimant_ids) and not flt.trash and search.names_ids(flt)
 
 
 def claimant_first(flt: search.ClaimFilter) -> bool:
@@ -224,7 +210,7 @@ def page_plan(flt: search.ClaimFilter, dense: bool, from_claimant: bool) -> tupl
 def narrowed_by_ids(flt: search.ClaimFilter) -> bool:
     """A sparse filter whose rows are best read after a subquery of ids (see the module doc)."""
     columns = bool(flt.statuses or flt.verdicts or flt.no_sources)
-    return (_membership(flt) and columns and not flt.claimant_ids and not flt.trash and not flt.extra
+    return (search.names_ids(flt) and columns and not flt.claimant_ids and not flt.trash and not flt.extra
             and not (flt.date_from or flt.date_to))
 
 

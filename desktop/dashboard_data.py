@@ -78,11 +78,6 @@ def _is_live_filter(flt: search.ClaimFilter) -> bool:
     return not flt.trash and not flt.extra
 
 
-def _is_id_set(flt: search.ClaimFilter) -> bool:
-    """The filter names its claims by id (full-text search, tags, a selection)."""
-    return bool(flt.tag_ids) or flt.ids is not None or search.fts_query(flt.text) is not None
-
-
 _FROM = 'FROM "claim" AS "t1"'
 
 
@@ -247,7 +242,7 @@ def _release_ids() -> None:
 
 
 def _compute_live(flt: search.ClaimFilter, n_weeks: int, top: int) -> Dashboard:
-    id_set = _is_id_set(flt)
+    id_set = search.names_ids(flt)
     if not id_set:
         return _compute_live_with(flt, search.filter_conditions(flt), False, n_weeks, top)
     _gather_ids(flt)

@@ -161,6 +161,11 @@ class ClaimFilter:
         return self == ClaimFilter(sort=self.sort, descending=self.descending)
 
 
+def names_ids(flt: ClaimFilter) -> bool:
+    """Whether the filter names its claims by id: a full-text search, tags or a selection."""
+    return bool(flt.tag_ids) or flt.ids is not None or fts_query(flt.text) is not None
+
+
 def filter_conditions(flt: ClaimFilter) -> list[Expression]:
     conditions = [Claim.deleted_at.is_null(not flt.trash)]
     query = fts_query(flt.text)

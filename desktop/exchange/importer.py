@@ -75,7 +75,7 @@ from desktop.exchange.import_fast import (
 )
 from desktop.exchange.import_rows import ClaimRow, EvidenceRow, HistoryRow, Incoming, SourceRow, _Rows
 from desktop.models import database
-from desktop.scripts import MYANMAR, looks_like_zawgyi
+from desktop.scripts import looks_like_zawgyi
 from desktop.services.common import LIMITS
 from desktop.workflow import DECISIVE_STANCES, GATED_STATUSES, STANCES, STATUSES, VERDICTS
 
@@ -291,13 +291,12 @@ def _note_zawgyi(file: str, incoming: Incoming) -> None:
     ``isascii`` or one regular-expression scan; only the others go through the detector."""
     rows: list[int] = []
     columns: list[str] = []
-    search = MYANMAR.search
     for claim in incoming.claims:
         values = claim.values
         hit = False
         for column in _ZAWGYI_COLUMNS:
             value = values.get(column)
-            if value and not value.isascii() and search(value) and looks_like_zawgyi(value):
+            if looks_like_zawgyi(value):  # free for ASCII; one regex scan for other text without Burmese
                 hit = True
                 if column not in columns:
                     columns.append(column)
