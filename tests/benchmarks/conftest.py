@@ -120,6 +120,17 @@ def bench_db():
     return ensure_bench_db
 
 
+def copy_database(source: Path | str, target: Path | str) -> None:
+    """Copy a database through SQLite's backup API (the shared file is only read), for benchmarks that write."""
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    writer = sqlite3.connect(str(target))
+    try:
+        reader.backup(writer)
+    finally:
+        reader.close()
+        writer.close()
+
+
 class BenchSettings:
     """What benchmark modules need from here (they cannot import a conftest by name)."""
 
@@ -128,6 +139,7 @@ class BenchSettings:
     path_for = staticmethod(bench_db_path)
     is_complete = staticmethod(is_complete)
     remove_database = staticmethod(remove_database)
+    copy_database = staticmethod(copy_database)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ nothing asserts on time.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 
 import pytest
@@ -22,15 +21,11 @@ pytestmark = pytest.mark.benchmark
 
 
 @pytest.fixture(scope="module")
-def probe_db(tmp_path_factory, request) -> str:
+def probe_db(tmp_path_factory, request, bench_settings) -> str:
     given = os.environ.get("CLAIMLOG_WORKSPACE_DB")
-    source_path = given if given else str(request.getfixturevalue("bench_db"))
+    source = given if given else request.getfixturevalue("big_db")
     copy = tmp_path_factory.mktemp("stalls") / "stalls.db"
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-    target = sqlite3.connect(str(copy))
-    source.backup(target)  # the actions write: never into the shared file
-    source.close()
-    target.close()
+    bench_settings.copy_database(source, copy)  # the actions write: never into the shared file
     return str(copy)
 
 

@@ -271,14 +271,13 @@ def test_memory_flat_while_scrolling(window):
     print(f"  RSS growth top->bottom: {samples[-1][1] - samples[0][1]:+.1f} MiB")
 
 
-def test_save_claim_from_the_form(workspace_db, tmp_path):
+def test_save_claim_from_the_form(workspace_db, tmp_path, bench_settings):
     """Saving through the real claim form on a copy of the big database.
 
     Two figures per save, medians: the service's write (one transaction with
     its index, counters and History: the target's "under 10 ms") and the
     whole Save click, form to table and detail pane updated.
     """
-    import sqlite3
 
     from PySide6.QtWidgets import QApplication
 
@@ -288,11 +287,7 @@ def test_save_claim_from_the_form(workspace_db, tmp_path):
     from desktop.views import claim_form, main_window, preferences, worker
 
     copy = tmp_path / "save.db"
-    source = sqlite3.connect(f"file:{workspace_db}?mode=ro", uri=True)
-    target = sqlite3.connect(str(copy))
-    source.backup(target)
-    source.close()
-    target.close()
+    bench_settings.copy_database(workspace_db, copy)
 
     app = QApplication.instance() or QApplication([])
     preferences.set_checker_name("Benchmark")
