@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 
 from desktop import dashboard_data, search, services
+from desktop.lanes import Lane
 from desktop.models import Claim, Tag
 from desktop.models import database as proxy
 
@@ -125,8 +126,17 @@ def _filters(ids):
     }
 
 
+@pytest.fixture
+def helper():
+    """A second lane, as the Dashboard view gives ``compute``: part of the work runs on its connection."""
+    lane = Lane("test-dashboard-helper")
+    yield lane
+    lane.close()
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one thread", "with a helper lane"])
 @pytest.mark.parametrize("route", ["estimate", "claims side", "sources side"])
-def test_every_filter_matches_the_reference(desk, route, monkeypatch):
+def test_every_filter_matches_the_reference(desk, route, parallel, helper, monkeypatch):
     if route == "claims side":
         monkeypatch.setattr(dashboard_data, "CLAIM_SIDE_COST", 0.0)
     elif route == "sources side":
@@ -134,7 +144,7 @@ def test_every_filter_matches_the_reference(desk, route, monkeypatch):
         monkeypatch.setattr(dashboard_data, "SOURCE_BATCH", 2)  # several rounds of the bound
     for name, flt in _filters(desk).items():
         for top in (10, 3, 1):
-            got = numbers(dashboard_data.compute(flt, top=top))
+            got = numbers(dashboard_data.compute(flt, top=top, helper=helper if parallel else None))
             want = reference(flt, top=top)
             if name == "everything":
                 # Unfiltered, sources are ranked by source.n_claims, which also counts trashed citing claims.
@@ -183,7 +193,40 @@ def test_filter_ids_leave_no_rows_behind(desk, monkeypatch):
         assert sql('SELECT COUNT(*) FROM temp."dashboard_ids"')[0][0] > 0
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(dashboard_data, "_compute_live_with", broken)
+    monkeypatch.setattr(dashboard_data, "_live_cube", broken)
     with pytest.raises(RuntimeError):
         dashboard_data.compute(search.ClaimFilter(tag_ids=frozenset({Tag.get(Tag.name == "fuel").id})))
     assert sql('SELECT COUNT(*) FROM temp."dashboard_ids"') == [(0,)]
+
+
+def test_a_failure_on_either_thread_is_raised_and_the_helper_is_left_idle(desk, helper, monkeypatch):
+    """With a helper lane, an error from the helper's half or from this thread's half reaches the
+    caller; the helper has finished its half before compute returns, and holds no ids."""
+    fuel = search.ClaimFilter(tag_ids=frozenset({Tag.get(Tag.name == "fuel").id}))
+    real_side = dashboard_data._live_side
+
+    def side_fails(*args):
+        raise RuntimeError("helper half failed")
+
+    monkeypatch.setattr(dashboard_data, "_live_side", side_fails)
+    with pytest.raises(RuntimeError, match="helper half failed"):
+        dashboard_data.compute(fuel, helper=helper)
+    monkeypatch.setattr(dashboard_data, "_live_side", real_side)
+
+    finished = []
+
+    def slow_side(*args):
+        result = real_side(*args)
+        finished.append(True)
+        return result
+
+    def cube_fails(*args):
+        raise RuntimeError("main half failed")
+
+    monkeypatch.setattr(dashboard_data, "_live_side", slow_side)
+    monkeypatch.setattr(dashboard_data, "_live_cube", cube_fails)
+    with pytest.raises(RuntimeError, match="main half failed"):
+        dashboard_data.compute(fuel, helper=helper)
+    assert finished == [True]  # waited for, not left running
+    left = helper.submit(lambda: sql('SELECT COUNT(*) FROM temp."dashboard_ids"')).result(timeout=10)
+    assert left == [(0,)]

@@ -291,7 +291,7 @@ class DashboardPage(QWidget):
         self.summary.setText("Counting\u2026")
         self._task = True  # busy; cleared by _show/_failed (which may run before run_task returns)
         task = worker.run_task(self, dashboard_data.compute, flt, on_done=self._show, on_error=self._failed,
-                               lane=_lane())
+                               lane=_lane(), helper=_lane("helper"))
         if self._task is True:
             self._task = task
 
@@ -343,15 +343,15 @@ class DashboardPage(QWidget):
         return path
 
 
-_LANE: worker.Lane | None = None
+_LANES: dict[str, worker.Lane] = {}
 
 
-def _lane() -> worker.Lane:
-    """The dashboard's own worker thread: its connection, and page cache, stay between recomputes."""
-    global _LANE
-    if _LANE is None:
-        _LANE = worker.Lane()
-    return _LANE
+def _lane(role: str = "main") -> worker.Lane:
+    """The dashboard's own worker threads (it computes on one and hands part to the other):
+    their connections, and page caches, stay between recomputes."""
+    if role not in _LANES:
+        _LANES[role] = worker.Lane(f"claimlog-dashboard-{role}")
+    return _LANES[role]
 
 
 def install(window) -> None:

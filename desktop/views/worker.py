@@ -12,11 +12,9 @@ Callbacks always run on the GUI thread. The worker thread never touches a
 widget; it uses its own SQLite connection (Peewee keeps one per thread) and
 closes it when done.
 
-A ``Lane`` is a background thread of its own for one kind of repeated read
-(the dashboard): its connection stays open between tasks, so SQLite's page
-cache stays warm (at a million claims a dashboard took 10-50 ms more on a fresh
-connection). ``run_task(..., lane=LANE)`` runs there. A lane's connections are
-closed before their database is (``db.before_close``) and at exit.
+A ``desktop.lanes.Lane`` is a background thread of its own for one kind of
+repeated read (the dashboard): its connection stays open between tasks, so
+SQLite's page cache stays warm. ``run_task(..., lane=LANE)`` runs there.
 
 Tests: set ``worker.SYNCHRONOUS = True`` (monkeypatch) to run the function
 inline, or wait on ``task.finished`` with ``qtbot.waitSignal``.
@@ -25,12 +23,12 @@ inline, or wait on ``task.finished`` with ``qtbot.waitSignal``.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-import weakref
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog
+
+from desktop.lanes import Lane, close_lanes  # noqa: F401 - the GUI's names for them
 
 log = logging.getLogger(__name__)
 
@@ -86,82 +84,6 @@ def _call(task: Task, func, args, kwargs) -> None:
         task.failed.emit(exc)
     else:
         task.succeeded.emit(result)
-
-
-_lanes: "weakref.WeakSet[Lane]" = weakref.WeakSet()
-
-
-class Lane:
-    """One background thread that keeps its SQLite connection between tasks (see the module doc).
-
-    A Python thread, not a Qt pool's: Peewee keeps a connection per thread in a
-    ``threading.local``, which a Qt pool thread loses between two tasks.
-    """
-
-    def __init__(self):
-        self._jobs: queue.Queue = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._databases: list = []  # the Peewee databases its thread has a connection to
-        _lanes.add(self)
-
-    def run(self, task: Task, func, args, kwargs) -> None:
-        self._put(lambda: (self._connecting(), _call(task, func, args, kwargs)))
-
-    def _put(self, job) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._loop, name="claimlog-lane", daemon=True)
-            self._thread.start()
-        self._jobs.put(job)
-
-    def _loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            try:
-                job()
-            except BaseException:  # pragma: no cover - _call hands errors on; this is a safety net
-                log.exception("a lane job failed")
-            finally:
-                self._jobs.task_done()
-
-    def _connecting(self) -> None:
-        """On the lane's thread, before a task: note the database it will read."""
-        from desktop.models import database
-
-        if database.obj is not None and database.obj not in self._databases:
-            self._databases.append(database.obj)
-
-    def close(self, db=None) -> None:
-        """Close the lane's connection to ``db`` (every one, when None), on its own thread, and wait."""
-        if self._thread is None or not self._thread.is_alive():
-            return
-
-        def close_them():
-            for held in list(self._databases):
-                if db is None or held is db:
-                    try:
-                        if not held.is_closed():
-                            held.close()
-                    except Exception:  # pragma: no cover - nothing useful to do
-                        log.debug("closing a lane connection failed", exc_info=True)
-                    self._databases.remove(held)
-
-        self._put(close_them)
-        self._jobs.join()
-
-
-def close_lanes(db=None) -> None:
-    """Close every lane's connection to ``db`` (or all of them)."""
-    for lane in list(_lanes):
-        lane.close(db)
-
-
-def _register_close_hook() -> None:
-    from desktop import db as dbmod
-
-    dbmod.before_close(close_lanes)
-
-
-_register_close_hook()
 
 
 def _close_thread_connection() -> None:
@@ -226,7 +148,7 @@ def run_task(
         task._show_timer.timeout.connect(lambda: task.dialog is not None and task.dialog.show())
         task._show_timer.start(SHOW_AFTER_MS)
     if lane is not None:
-        lane.run(task, func, args, kwargs)
+        lane.submit(_call, task, func, args, kwargs)  # _call reports to the task; the future is not needed
     else:
         QThreadPool.globalInstance().start(_Runnable(task, func, args, kwargs))
     return task

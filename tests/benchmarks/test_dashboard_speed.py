@@ -8,9 +8,11 @@ whole dashboard at a million claims. Prints figures; never asserts on time.
 
 Floor: ``SELECT COUNT(*) FROM claim WHERE deleted_at IS NULL`` through the
 plain sqlite3 module: the least any "how many live claims" answer can cost.
-Each filter is timed twice: on the test's warm connection, and on a fresh
-connection on a thread of its own, as the Dashboard view's worker runs it
-(SQLite's page cache starts empty; the operating system's is warm).
+Each filter is timed three ways: on one thread (the test's warm connection);
+as the Dashboard view runs it - on its lane, handing part of the work to a
+second lane, both keeping their connections between runs; and on a fresh
+connection on a thread of its own (SQLite's page cache starts empty; the
+operating system's is warm). The target is judged on the second.
 
 The file is opened read-only, so it must already be at the current schema
 (``python -m desktop check --db FILE`` migrates it once). Filters: the
@@ -154,7 +156,10 @@ def _on_a_fresh_connection(flt) -> None:
 
 
 def test_dashboard_speed(bench_db):
+    from desktop.lanes import Lane
+
     db, path = bench_db
+    main_lane, helper = Lane("bench-dashboard-main"), Lane("bench-dashboard-helper")
     conn = sqlite3.connect(str(path))
     try:
         floor = _median_ms(lambda: conn.execute("SELECT COUNT(*) FROM claim WHERE deleted_at IS NULL").fetchone())
@@ -172,11 +177,15 @@ def test_dashboard_speed(bench_db):
             parts.update({k: round(v, 1) for k, v in data.timings_ms.items()})
 
         ms = _median_ms(run)
+        main_lane.submit(dashboard_data.compute, flt, helper=helper).result()  # warm both lanes
+        as_app = _median_ms(lambda: main_lane.submit(dashboard_data.compute, flt, helper=helper).result())
         fresh = _median_ms(lambda: _on_a_fresh_connection(flt))
-        print(f"dashboard [{name:22s}] {ms:7.1f} ms median = {ms / floor:5.1f}x floor; "
-              f"target 200 ms at 1M; on a fresh connection, as the app's worker runs it: {fresh:6.1f} ms; "
-              f"last run parts {parts}")
+        print(f"dashboard [{name:22s}] as the app runs it (two lanes): {as_app:6.1f} ms = {as_app / floor:4.1f}x floor, "
+              f"target 200 ms at 1M; one thread {ms:6.1f} ms; fresh connection, one thread {fresh:6.1f} ms; "
+              f"one-thread parts {parts}")
         if plans:
             print_plans(db, flt)
+    main_lane.close()
+    helper.close()
     data = dashboard_data.compute()
     assert data.total > 0
