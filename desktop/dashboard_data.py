@@ -31,6 +31,7 @@ the services and verified by ``claimlog check`` (desktop/checks.py).
 from __future__ import annotations
 
 import time
+from collections import Counter
 from concurrent.futures import wait
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -161,6 +162,12 @@ def _fold_status_verdict(out: Dashboard, pairs) -> None:
     for status, verdict, n in pairs:
         statuses[status] = statuses.get(status, 0) + n
         verdicts[verdict] = verdicts.get(verdict, 0) + n
+    _fold_marginals(out, statuses, verdicts)
+
+
+def _fold_marginals(out: Dashboard, statuses: dict[str, int], verdicts: dict[str | None, int]) -> None:
+    """Fill total, by_status and by_verdict from counts per status and per verdict (None: no verdict)."""
+    statuses, verdicts = dict(statuses), dict(verdicts)
     out.total = sum(statuses.values())
     out.by_status = [(s, statuses.pop(s, 0)) for s in STATUSES] + sorted(statuses.items())
     out.by_verdict = [(v, verdicts.pop(v, 0)) for v in VERDICTS]
@@ -178,6 +185,46 @@ def _count_cube(out: Dashboard, conditions, index: str | None) -> dict[int, list
     for _status, verdict, cid, n in cube:
         if verdict in FLAGGED_VERDICTS:
             per_claimant.setdefault(cid, [0, 0])[FLAGGED_VERDICTS.index(verdict)] += n
+    return per_claimant
+
+
+def _tally_cube(out: Dashboard, conditions, index: str) -> dict[int, list[int]]:
+    """As ``_count_cube``, for a set of ids: one pass with no sort, the lists counted here.
+
+    The claims of a set of ids come in id order, not grouped, and SQLite's
+    sorter costs about 0.6 microseconds a row (more while the helper lane
+    sorts too): 130-200 ms of the largest tag's 137,000 claims. Instead one
+    statement returns the statuses and the verdicts of the matching claims as
+    two lists (``group_concat``, each item between its own commas), and the
+    claimants of the false and of the misleading ones as two more
+    (``FILTER``). Statuses and verdicts are counted with ``str.count`` (a C
+    search, no string per claim); only the flagged claimants are split.
+    Status and verdict ids are [a-z_] words, so a comma never falls inside
+    one; if the known ids do not add up to every claim (an id this version
+    does not know), the grouped query answers instead.
+    """
+    flagged_lists = [
+        fn.GROUP_CONCAT(fn.IFNULL(Claim.claimant, SQL("''")), SQL("','")).filter(Claim.verdict == verdict)
+        for verdict in FLAGGED_VERDICTS
+    ]
+    # Literals, not parameters: a bound separator is copied for every row (94 ms against 60).
+    query = _where(Claim.select(
+        fn.GROUP_CONCAT(Claim.status, SQL("',,'")), fn.GROUP_CONCAT(fn.IFNULL(Claim.verdict, SQL("'-'")), SQL("',,'")),
+        *flagged_lists, fn.COUNT(SQL("*"))), conditions)
+    status_list, verdict_list, *flagged, n = _rows(query, index)[0]
+    if not n:
+        _fold_marginals(out, {}, {})
+        return {}
+    statuses = {s: c for s in STATUSES if (c := f",{status_list},".count(f",{s},"))}
+    verdicts = {v: c for v in VERDICTS if (c := f",{verdict_list},".count(f",{v},"))}
+    unset = f",{verdict_list},".count(",-,")
+    if sum(statuses.values()) != n or sum(verdicts.values()) + unset != n:
+        return _count_cube(out, conditions, index)
+    _fold_marginals(out, statuses, {**verdicts, None: unset})
+    per_claimant: dict[int | None, list[int]] = {}
+    for k, names in enumerate(flagged):
+        for cid, m in Counter(names.split(",") if names is not None else ()).items():
+            per_claimant.setdefault(int(cid) if cid else None, [0, 0])[k] += m
     return per_claimant
 
 
@@ -319,37 +366,43 @@ def _compute_live(flt: search.ClaimFilter, n_weeks: int, top: int, helper: Lane 
         def alone(conditions, id_set):
             out.timings_ms.update(_live_cube(out, flt, conditions, id_set, top))
             if out.total:
-                weeks, sources, timings = _live_side(flt, conditions, id_set, n_weeks, top, out.total)
-                out.weeks, out.top_sources = weeks, sources
-                out.timings_ms.update(timings)
+                out.weeks = _timed(out.timings_ms, "weeks", _live_weeks, conditions, n_weeks)
+                out.top_sources = _timed(out.timings_ms, "sources", _live_sources, flt, conditions, id_set,
+                                         out.total, top)
             return out
 
         return _in_scope(flt, alone)
 
     if search.names_ids(flt) and flt.with_(text="", tag_ids=frozenset(), ids=None).is_default:
-        # The ids are the whole filter, and the cube costs most (a seek per
-        # named claim, then a sort): the helper gathers the ids again on its
-        # connection and does the rest, its route to the sources picked by
-        # how many ids it gathered.
-        side = _start(helper, _in_scope, flt, lambda conditions, id_set: _live_side(
-            flt, conditions, id_set, n_weeks, top, None))
-        timings, (out.weeks, out.top_sources, side_timings) = _joined(
-            side, lambda: _in_scope(flt, lambda conditions, id_set: _live_cube(out, flt, conditions, id_set, top)))
+        # The ids are the whole filter. The helper gathers them again on its
+        # connection and ranks the sources, its route picked by how many ids
+        # it gathered; this thread counts the cube, then the weeks.
+        def side_job(conditions, id_set):
+            timings: dict[str, float] = {}
+            total = _FilterIds.select().count()
+            return _timed(timings, "sources", _live_sources, flt, conditions, id_set, total, top), timings
+
+        def main_job(conditions, id_set):
+            timings = _live_cube(out, flt, conditions, id_set, top)
+            out.weeks = _timed(timings, "weeks", _live_weeks, conditions, n_weeks)
+            return timings
+
+        side = _start(helper, _in_scope, flt, side_job)
+        timings, (out.top_sources, side_timings) = _joined(side, lambda: _in_scope(flt, main_job))
     else:
-        # The weeks there; the sources here, once the cube has told how many
-        # claims match (the route to them depends on it).
-        side = _start(helper, _in_scope, flt, lambda conditions, id_set: _live_side(
-            flt, conditions, id_set, n_weeks, top, 0))
+        # The weeks there; the cube here, then the sources, once the cube has
+        # told how many claims match (the route to them depends on it).
+        def side_job(conditions, id_set):
+            timings: dict[str, float] = {}
+            return _timed(timings, "weeks", _live_weeks, conditions, n_weeks), timings
 
-        def main():
-            def cube_then_sources(conditions, id_set):
-                timings = _live_cube(out, flt, conditions, id_set, top)
-                out.top_sources = _timed(timings, "sources", _live_sources, flt, conditions, id_set, out.total, top)
-                return timings
+        def main_job(conditions, id_set):
+            timings = _live_cube(out, flt, conditions, id_set, top)
+            out.top_sources = _timed(timings, "sources", _live_sources, flt, conditions, id_set, out.total, top)
+            return timings
 
-            return _in_scope(flt, cube_then_sources)
-
-        timings, (out.weeks, _none, side_timings) = _joined(side, main)
+        side = _start(helper, _in_scope, flt, side_job)
+        timings, (out.weeks, side_timings) = _joined(side, lambda: _in_scope(flt, main_job))
     out.timings_ms = {**timings, **side_timings}
     return out
 
@@ -364,20 +417,10 @@ def _live_cube(out: Dashboard, flt: search.ClaimFilter, conditions, id_set: bool
     scan = list(conditions)
     if not id_set and flt.verdicts and not flt.statuses and "" not in flt.verdicts:
         scan.append(Claim.status.in_(_live_statuses()))
-    per_claimant = _timed(timings, "status_verdict", _count_cube, out, scan, index)
+    count = _tally_cube if id_set else _count_cube  # claim_dash_status is read in group order: no sort
+    per_claimant = _timed(timings, "status_verdict", count, out, scan, index)
     out.top_claimants = _timed(timings, "claimants", _rank_claimants, per_claimant, top)
     return timings
-
-
-def _live_side(flt: search.ClaimFilter, conditions, id_set: bool, n_weeks: int, top: int, total: int | None):
-    """(weeks, sources, timings) of a live filter. ``total`` is the number of claims matching;
-    None: estimate it from the ids gathered; 0: leave the sources to the caller (an empty list)."""
-    timings: dict[str, float] = {}
-    weeks = _timed(timings, "weeks", _live_weeks, conditions, n_weeks)
-    if total is None:
-        total = _FilterIds.select().count() if id_set else 0
-    sources = _timed(timings, "sources", _live_sources, flt, conditions, id_set, total, top) if total else []
-    return weeks, sources, timings
 
 
 def _live_sources(flt: search.ClaimFilter, conditions, id_set: bool, total: int, top: int) -> list[tuple[str, int]]:
