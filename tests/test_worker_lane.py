@@ -61,3 +61,14 @@ def test_closing_the_database_closes_the_lanes_connection_first(qtbot, db_path):
     finally:
         dbmod.close_database(db)
     assert not _usable(qtbot, lane, fresh)
+
+
+def test_a_task_finishing_after_its_qt_object_was_deleted_reports_nothing(qtbot):
+    """Quitting while a count still runs deletes the task's QObject; the worker's last emit must
+    not raise (it printed 'Signal source has been deleted' with a traceback)."""
+    import shiboken6
+
+    task = worker.Task()
+    shiboken6.delete(task)
+    worker._call(task, lambda: 42, (), {})  # would raise RuntimeError before
+    worker._call(task, lambda: 1 / 0, (), {})

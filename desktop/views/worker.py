@@ -81,9 +81,15 @@ def _call(task: Task, func, args, kwargs) -> None:
     try:
         result = func(*args, **kwargs)
     except BaseException as exc:  # handed to on_error on the GUI thread
-        task.failed.emit(exc)
+        outcome = (task.failed, exc)
     else:
-        task.succeeded.emit(result)
+        outcome = (task.succeeded, result)
+    try:
+        outcome[0].emit(outcome[1])
+    except RuntimeError:
+        # The task's Qt object is gone: the application quit (or the task's
+        # owner was deleted) while this ran. Nobody is left to tell.
+        log.debug("a background task finished after its receiver was deleted", exc_info=True)
 
 
 def _close_thread_connection() -> None:
