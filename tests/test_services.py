@@ -759,3 +759,28 @@ def test_disk_full_at_commit_becomes_a_storage_error(database, monkeypatch):
     monkeypatch.setattr(database, "commit", real_commit)
     monkeypatch.setattr(database, "rollback", real_rollback)
     assert Claim.select().count() == 0
+
+
+def test_a_deleted_source_comes_back_as_it_was_or_not_at_all(database, make_source):
+    from desktop.models import Archive, Source
+
+    source = make_source("Well survey", url="https://example.org/wells", notes="Field notes",
+                         archives=[services.ArchiveInput("https://archive.ph/wells")])
+    make_source("Another")  # a higher id: SQLite will not hand the deleted one's id to a new source
+    removed = services.delete_source(source.id)
+    assert Source.get_or_none(Source.id == source.id) is None and not Archive.select().count()
+    back = services.restore_source(removed)
+    assert (back.id, back.uuid, back.notes, back.n_claims) == (source.id, source.uuid, "Field notes", 0)
+    assert [a.url for a in back.archives] == ["https://archive.ph/wells"]
+    removed = services.delete_source(source.id)
+
+    # Another source took its address meanwhile: refused, nothing written.
+    twin = make_source("Wells again", url="https://example.org/wells")
+    refused(services.restore_source, removed, field="url", words="already in the library")
+    assert Source.select().count() == 2
+    services.delete_source(twin.id)
+    # ... or its uuid (an import brought the same source back under another id).
+    services.create_source(services.SourceInput(title="Imported"))
+    database.execute_sql("UPDATE source SET uuid = ? WHERE title = 'Imported'", (removed.uuid,))
+    refused(services.restore_source, removed, field="source", words="now holds its place")
+    assert Source.select().count() == 2 and Source.get_or_none(Source.id == removed.id) is None

@@ -368,3 +368,68 @@ def test_a_source_edit_is_one_undo_step(window, qtbot, make_source):
     qtbot.addWidget(dialog)
     dialog.save()
     assert window.undo_stack.count() == 1
+
+
+def _searchable(text):
+    from desktop.models import SourceIndex
+
+    return [r.rowid for r in SourceIndex.select(SourceIndex.rowid).where(SourceIndex.match(text))]
+
+
+def test_deleting_a_source_is_one_undo_step(window, qtbot, make_source, monkeypatch, messages):
+    source = make_source("Ferry timetable", url="https://example.org/ferry", publisher="Port office",
+                         notes="Seasonal", archives=[services.ArchiveInput("https://archive.ph/ferry1")])
+    before = Source.get_by_id(source.id)
+    fields = services.SourceInput.from_source(before)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page = window.sources_page
+    page.model.reload()
+    page.select_source(source.id)
+    page.delete_source()
+    assert Source.get_or_none(Source.id == source.id) is None and _searchable("ferry") == []
+    assert page.model.row_of(source.id) is None
+    assert window.undo_stack.count() == 1 and "Ferry timetable" in window.undo_stack.undoText()
+
+    window.undo_stack.undo()
+    back = Source.get_by_id(source.id)  # the same id, so later steps that name it still work
+    assert (back.uuid, back.created_at, back.updated_at) == (before.uuid, before.created_at, before.updated_at)
+    assert services.SourceInput.from_source(back) == fields  # archives and notes too
+    assert _searchable("ferry") == [source.id]
+    assert page.model.row_of(source.id) is not None
+    window.undo_stack.redo()
+    assert Source.get_or_none(Source.id == source.id) is None
+    assert not messages
+
+
+def test_adding_a_source_is_one_undo_step(window, qtbot):
+    dialog = SourceDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.title.setText("Dam inspection report")
+    dialog.url.setText("https://example.org/dam-report")
+    dialog.save()
+    source = Source.get(Source.title == "Dam inspection report")
+    assert window.undo_stack.count() == 1 and "Add source" in window.undo_stack.undoText()
+    window.undo_stack.undo()
+    assert Source.get_or_none(Source.id == source.id) is None and _searchable("dam") == []
+    window.undo_stack.redo()
+    again = Source.get_by_id(source.id)
+    assert (again.uuid, again.url) == (source.uuid, "https://example.org/dam-report")
+    assert _searchable("dam") == [source.id]
+
+
+def test_undoing_the_addition_of_a_source_since_cited_is_refused_and_dropped(window, qtbot, make_claim,
+                                                                             monkeypatch):
+    from desktop.views import commands
+
+    reported = []
+    monkeypatch.setattr(commands, "report_error", lambda title, text: reported.append(text))
+    dialog = SourceDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.title.setText("Checkpoint log")
+    dialog.save()
+    source = Source.get(Source.title == "Checkpoint log")
+    services.link_evidence(make_claim().id, source.id, "supports")  # not an undo step of this window
+    window.undo_stack.undo()
+    assert Source.get_or_none(Source.id == source.id) is not None  # still cited: kept
+    assert reported and "cited by 1 claim" in reported[0]
+    assert window.undo_stack.count() == 0  # the step is gone, not left claiming a state that is not there

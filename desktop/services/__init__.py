@@ -25,11 +25,13 @@ from desktop.services.claims import (
 from desktop.services.common import LIMITS, SHORT_TEXT_TARGET, current_actor, set_actor, write
 from desktop.services.sources import (
     ArchiveInput,
+    DeletedSource,
     SourceInput,
     create_source,
     delete_source,
     find_source_by_url,
     link_evidence,
+    restore_source,
     unlink_evidence,
     update_evidence,
     update_source,
@@ -38,10 +40,10 @@ from desktop.services.sources import (
 from desktop.services.status import set_status, set_verdict, transition_problem, verdict_problem
 
 __all__ = [
-    "ArchiveInput", "ClaimInput", "LIMITS", "SHORT_TEXT_TARGET", "SourceInput", "claim_tag_names",
+    "ArchiveInput", "ClaimInput", "DeletedSource", "LIMITS", "SHORT_TEXT_TARGET", "SourceInput", "claim_tag_names",
     "create_claim", "create_source", "current_actor", "delete_source", "empty_trash", "find_or_create_claimant",
     "find_or_create_tag", "find_source_by_url", "link_evidence", "purge_claims", "reindex_claim",
-    "restore_claims", "set_actor", "set_status", "set_verdict", "transition_problem", "trash_claims",
+    "restore_claims", "restore_source", "set_actor", "set_status", "set_verdict", "transition_problem", "trash_claims",
     "unlink_evidence", "update_claim", "update_claimant", "update_evidence", "update_source",
     "validate_claim", "validate_source", "verdict_problem", "write",
 ]

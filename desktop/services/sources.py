@@ -165,17 +165,53 @@ def update_source(source_id: int, data: SourceInput) -> Source:
     return source
 
 
+@dataclass(frozen=True)
+class DeletedSource:
+    """What ``delete_source`` removed, enough for ``restore_source`` to put it back as it was."""
+
+    id: int
+    uuid: str
+    created_at: str
+    updated_at: str
+    data: SourceInput
+
+
 @write
-def delete_source(source_id: int) -> None:
-    """Remove a source that no claim cites."""
+def delete_source(source_id: int) -> DeletedSource:
+    """Remove a source that no claim cites; returns what was removed (for undo)."""
     source = get_or_404(Source, source_id)
     cited = Evidence.select(fn.COUNT(Evidence.claim.distinct())).where(Evidence.source == source_id).scalar()
     if cited:
         raise ValidationError("source", f"\u201c{source.title}\u201d is cited by {cited} claim(s); unlink it first.")
     from desktop.models import SourceIndex
 
+    removed = DeletedSource(source.id, source.uuid, source.created_at, source.updated_at,
+                            SourceInput.from_source(source))
     SourceIndex.delete().where(SourceIndex.rowid == source_id).execute()
     source.delete_instance(recursive=True)
+    return removed
+
+
+@write
+def restore_source(removed: DeletedSource) -> Source:
+    """Put a deleted source back under its own id and uuid, archives and search entry included.
+
+    Refused when another source has taken its id, its uuid (an import) or its
+    address meanwhile: the library never holds two of one source.
+    """
+    values = validate_source(removed.data)
+    taken = Source.get_or_none((Source.id == removed.id) | (Source.uuid == removed.uuid))
+    if taken is not None:
+        raise ValidationError("source", f"the source \u201c{removed.data.title}\u201d cannot come back: "
+                                        f"\u201c{taken.title}\u201d now holds its place in the library.")
+    _refuse_duplicate(values["url"])
+    archives = values.pop("archives")
+    Source.insert(id=removed.id, uuid=removed.uuid, created_at=removed.created_at, updated_at=removed.updated_at,
+                  n_claims=0, **values).execute()
+    _store_archives(removed.id, archives)
+    source = Source.get_by_id(removed.id)
+    search.write_source_document(source)
+    return source
 
 
 def refresh_claim_counts(claim_id: int) -> None:

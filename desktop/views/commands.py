@@ -207,3 +207,43 @@ class EditSourceCommand(ClaimCommand):
 
     def is_noop(self) -> bool:
         return self.old == self.new
+
+
+class CreateSourceCommand(ClaimCommand):
+    """Add a source to the library; undo deletes it (refused once a claim cites it), redo puts it back
+    under the same id, so later steps that name it still find it."""
+
+    def __init__(self, data: services.SourceInput, signals=None):
+        title = (data.title or data.url or "untitled")[:40]
+        super().__init__(f"Add source \u201c{title}\u201d", signals)
+        self.data = data
+        self.source_id: int | None = None
+        self._removed: services.DeletedSource | None = None
+
+    def apply(self) -> None:
+        if self._removed is None:
+            self.source_id = services.create_source(self.data).id  # a twin raises with existing_id
+        else:
+            services.restore_source(self._removed)
+        self._emit("sources_changed", [self.source_id])
+
+    def revert(self) -> None:
+        self._removed = services.delete_source(self.source_id)
+        self._emit("sources_changed", [self.source_id])
+
+
+class DeleteSourceCommand(ClaimCommand):
+    """Delete a source no claim cites; undo puts it back as it was (same id, archives, notes)."""
+
+    def __init__(self, source_id: int, title: str, signals=None):
+        super().__init__(f"Delete source \u201c{(title or f'#{source_id}')[:40]}\u201d", signals)
+        self.source_id = source_id
+        self._removed: services.DeletedSource | None = None
+
+    def apply(self) -> None:
+        self._removed = services.delete_source(self.source_id)
+        self._emit("sources_changed", [self.source_id])
+
+    def revert(self) -> None:
+        services.restore_source(self._removed)
+        self._emit("sources_changed", [self.source_id])

@@ -341,7 +341,10 @@ class SourceDialog(QDialog):
         signals = getattr(self.window_, "signals", None)
         try:
             if self.source_id is None:
-                source = services.create_source(data)
+                # Adding is one step on the window's undo stack too (Ctrl+Z deletes it again).
+                created = commands.run(commands.CreateSourceCommand(data, signals),
+                                       getattr(self.window_, "undo_stack", None))
+                source = Source.get_by_id(created.source_id)
             else:
                 # An edit is one step on the window's undo stack (Ctrl+Z writes the old fields back).
                 stored = Source.get_or_none(Source.id == self.source_id)

@@ -370,7 +370,7 @@ class SourcesPage(QWidget):
         source_form.open_source_dialog(self.window_, source_id)
 
     def delete_source(self) -> None:
-        from desktop import services
+        from desktop.views import commands
 
         source_id = self.current_source_id()
         if source_id is None or getattr(self.window_, "read_only", False):
@@ -385,11 +385,12 @@ class SourcesPage(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            services.delete_source(source_id)
+            # One step on the window's undo stack: Ctrl+Z puts the source back.
+            commands.run(commands.DeleteSourceCommand(source_id, source.title, self.window_.signals),
+                         getattr(self.window_, "undo_stack", None))
         except ClaimlogError as exc:
             QMessageBox.warning(self, "Source not deleted", str(exc))
             return
-        self.window_.signals.sources_changed.emit([source_id])
 
 
 def install(window) -> None:
