@@ -372,3 +372,36 @@ def test_count_arriving_after_the_model_is_gone_is_ignored(qtbot, claims, counts
     shiboken6.delete(model)  # the window was replaced while its count ran
     worker.wait_for_all()
     QCoreApplication.processEvents()  # the late callback runs: no error
+
+
+def test_a_held_count_waits_for_its_release(qtbot, claims, counts_off_thread, monkeypatch):
+    """The window holds its first count until the first page is painted (the worker's thread and
+    connection would otherwise be set up during the paint); a filter changed meanwhile counts once."""
+    started = []
+    real = ClaimsTableModel._start_count
+    monkeypatch.setattr(ClaimsTableModel, "_start_count", lambda self: (started.append(1), real(self)))
+    model = ClaimsTableModel(hold_counts=True)
+    model.set_filter(search.ClaimFilter(text="river"))
+    QCoreApplication.processEvents()
+    assert not started and not model.exact and model.rowCount() == 4
+    model.release_counts()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert started == [1] and model.rowCount() == search.count_claims(search.ClaimFilter(text="river"))
+    model.release_counts()  # a second release starts nothing
+    model.set_filter(search.ClaimFilter(text="covid"))  # released: counts start at once again
+    assert started == [1, 1]
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+
+
+def test_the_window_releases_its_first_count_after_the_first_paint(qtbot, database, claims, counts_off_thread,
+                                                                   monkeypatch):
+    from desktop.views import claims_page
+    from desktop.views.main_window import MainWindow
+
+    monkeypatch.setattr(claims_page, "COUNT_HOLD_MAX_MS", 600_000)  # only the paint can release it here
+    window = MainWindow(database)
+    qtbot.addWidget(window)
+    assert not window.claims_model.exact  # held: nothing counted before the window shows
+    with qtbot.waitSignal(window.claims_model.count_settled, timeout=5000):
+        window.show()
+    assert window.claims_page.painted and window.claims_model.rowCount() == 23

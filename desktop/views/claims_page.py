@@ -26,6 +26,7 @@ from desktop.views.delegates import HighlightDelegate, PillDelegate
 from desktop.views.filters import FilterBar
 
 SAMPLE_CLAIMS = 2000
+COUNT_HOLD_MAX_MS = 1000  # the first count starts by then even if no page was painted (a hidden window)
 
 
 class _PaintWatcher(QObject):
@@ -85,7 +86,10 @@ class ClaimsPage(QWidget):
         super().__init__(parent)
         self.window_ = window
         self.filter_bar = FilterBar()
-        self.model = ClaimsTableModel(self)
+        # The first exact count waits for the first painted page (or a second, if the page is not shown).
+        self.model = ClaimsTableModel(self, hold_counts=True)
+        self.first_page_painted.connect(self.model.release_counts, Qt.ConnectionType.QueuedConnection)
+        QTimer.singleShot(COUNT_HOLD_MAX_MS, self.model, self.model.release_counts)
         self.view = record_table(self.model, "claims_view", multi_select=True)
         header = self.view.horizontalHeader()
         header.setSectionsMovable(True)
