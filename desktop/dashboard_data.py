@@ -222,9 +222,10 @@ def _tally_cube(out: Dashboard, conditions, index: str) -> dict[int, list[int]]:
     if not n:
         _fold_marginals(out, {}, {})
         return {}
-    statuses = {s: c for s in STATUSES if (c := f",{status_list},".count(f",{s},"))}
-    verdicts = {v: c for v in VERDICTS if (c := f",{verdict_list},".count(f",{v},"))}
-    unset = f",{verdict_list},".count(",-,")
+    status_text, verdict_text = f",{status_list},", f",{verdict_list},"  # each item between its own commas
+    statuses = {s: c for s in STATUSES if (c := status_text.count(f",{s},"))}
+    verdicts = {v: c for v in VERDICTS if (c := verdict_text.count(f",{v},"))}
+    unset = verdict_text.count(",-,")
     if sum(statuses.values()) != n or sum(verdicts.values()) + unset != n:
         return _count_cube(out, conditions, index)
     _fold_marginals(out, statuses, {**verdicts, None: unset})

@@ -106,7 +106,7 @@ class ClaimsTableModel(QAbstractTableModel):
 
         The window holds the first one until its first page is painted: started
         at once, the worker's thread, connection and page cache were set up
-        while the window painted (2.6 MiB of the peak memory at start-up, and
+        while the window painted (about 2 MiB of the peak memory at start-up, and
         CPU the paint wanted)."""
         super().__init__(parent)
         self._holding = hold_counts
