@@ -465,3 +465,72 @@ def test_a_new_sort_or_filter_starts_at_the_top(qtbot, window, monkeypatch):
     QApplication.processEvents()
     window.claims_page.set_filter(search.ClaimFilter(text="claim"))
     assert view.verticalScrollBar().value() == 0
+
+
+# ---------------------------------------------------------------- staged start
+
+
+def _staged_window(qtbot, database):
+    win = MainWindow(database, staged=True)
+    qtbot.addWidget(win)
+    order = []
+    win.when_ready(lambda: order.append(("ready", win.features_installed)))
+    win.when_complete(lambda: order.append(("complete", win.features_installed)))
+    return win, order
+
+
+def test_staged_window_paints_the_rows_before_the_features(qtbot, database, claims):
+    win, order = _staged_window(qtbot, database)
+    assert list(win.pages) == ["claims"] and not win.features_installed
+    assert win.claims_model.rowCount() == 6  # the rows are there to paint
+    win.show()
+    qtbot.waitUntil(lambda: len(order) == 2, timeout=5000)
+    # the first page was painted with the features still to come; then they came, once
+    assert order == [("ready", False), ("complete", True)]
+    assert {"sources", "dashboard"} <= set(win.pages)
+    assert win.tabs.count() == len(win.pages)
+    assert {"status", "history"} <= set(win.detail.sections)
+    assert win.backups_action in win.menus["tools"].actions()
+    before = win.tabs.count()
+    win.install_features()  # a second call changes nothing
+    assert win.tabs.count() == before
+    # and the detail sections the features added show the selected claim
+    assert win.detail.claim_id() == win.current_claim_id() is not None
+
+
+def test_staged_window_never_shown_still_gets_its_features(qtbot, database, claims, monkeypatch):
+    monkeypatch.setattr(main_window, "FEATURES_LATEST_MS", 20)
+    win, order = _staged_window(qtbot, database)
+    qtbot.waitUntil(lambda: win.features_installed, timeout=5000)
+    qtbot.waitUntil(lambda: ("complete", True) in order, timeout=5000)
+    assert "sources" in win.pages
+
+
+def test_staged_read_only_window_disables_what_the_features_add(qtbot, database, claims):
+    win, order = _staged_window(qtbot, database)
+    win.set_read_only(True, "Read-only: a test.")
+    own = list(win.edit_actions)
+    win.show()
+    qtbot.waitUntil(lambda: win.features_installed, timeout=5000)
+    added = [a for a in win.edit_actions if a not in own]
+    assert added, "the features add edit actions"
+    assert not any(a.isEnabled() for a in win.edit_actions)
+    assert win.banner.isVisible() and win.banner.text() == "Read-only: a test."
+
+
+def test_the_application_window_is_staged(qtbot, tmp_path, monkeypatch):
+    from desktop import db as dbmod
+    from desktop.views import application
+
+    path = tmp_path / "claims.db"
+    dbmod.close_database(dbmod.open_database(path))
+    session = application.start_session(path)
+    win = application.make_window(session)
+    qtbot.addWidget(win)
+    try:
+        assert not win.features_installed
+        win.show()
+        qtbot.waitUntil(lambda: win.features_installed, timeout=5000)
+    finally:
+        win.close()
+        application.end_session(session)

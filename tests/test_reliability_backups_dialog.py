@@ -25,6 +25,7 @@ def window(tmp_path, qtbot, monkeypatch):
     win = appmod.make_window(session)
     qtbot.addWidget(win)
     win.show()
+    qtbot.waitUntil(lambda: win.features_installed, timeout=5000)  # the menus come after the first page
     yield win
     win.close()
     appmod.end_session(win.session)

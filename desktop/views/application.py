@@ -510,7 +510,7 @@ def after_show(session: Session) -> None:
 def make_window(session: Session):
     from desktop.views.main_window import MainWindow
 
-    window = MainWindow(session.database)
+    window = MainWindow(session.database, staged=True)
     window.session = session
     session.window = window
     if session.read_only:
@@ -558,7 +558,7 @@ def run_gui(args) -> int:
     window = make_window(session)
     install_excepthook(window)
     window.show()
-    QTimer.singleShot(0, lambda: after_show(session))
+    window.when_complete(lambda: after_show(session))
     code = app.exec()
     from desktop.views import worker
 
@@ -601,7 +601,8 @@ def _save_screenshot(app, window, out) -> int:
 
     if os.environ.get("CLAIMLOG_STARTUP_PROBE"):
         window.when_ready(_report_first_paint)  # for tests/benchmarks/test_workspace_speed.py
-    QTimer.singleShot(0, lambda: window.when_ready(when_counted))
+    # A rendering shows the whole window: the rows, and the tabs and sections the features add after them.
+    window.when_complete(lambda: window.when_ready(when_counted))
     app.exec()
     from desktop.views import worker
 
