@@ -33,7 +33,13 @@ matches every live row, then sorts a million rows (1.6 s). So:
   claims); other trash views are left to the planner (the trash is small);
 - counts with "no sources" or a date range read the live index of that
   column; other counts are left to the planner, which answers them from
-  covering indexes (20-90 ms).
+  covering indexes (20-90 ms);
+- the first page of a search alone that matches a large share of the claims
+  (a word or two letters typed: "to" is in 565,000 of a million) is found by
+  walking the sort index and testing the claims met on the way against the
+  same query in a small in-memory full-text table (``walk_first_page``): the
+  usual plan first merges every matching term and builds the set of all
+  matches (84 ms for "to"; the walk, 8 ms).
 
 A steered statement is a tuple (steered SQL, plain SQL, params, plan name
 [, plain params]); ``execute`` falls back to the plain SQL, which means the
@@ -122,6 +128,82 @@ def _proven_dense(flt: search.ClaimFilter, match: str, limit: int) -> bool:
     except Exception:  # an older file without the index: the general probe decides
         return False
     return found >= limit
+
+
+WALK_SAMPLE = 100  # claims read first, to judge how much of the walk a search matches
+WALK_MIN_SHARE = 0.15  # the walk goes on only if at least this share of them matched
+WALK_MAX = 2000  # claims read in all before the usual plan takes over
+WALK_TABLE = "claim_walk"  # the in-memory full-text table of the claims met on a walk (TEMP, per connection)
+
+
+def walk_first_page(database, flt: search.ClaimFilter, columns, size: int) -> list[tuple] | None:
+    """The first ``size`` rows of a search matching a large share of the claims; None otherwise.
+
+    Applies to a full-text search with no other filter (what typing in the
+    search box asks). Claims are read along the live index of the sort column,
+    as the page of a dense filter is, and their stored index entries
+    (``claim_fts``: text, context, claimant, tags, sources, already split as
+    indexed) are copied into a TEMP FTS5 table with the same columns and
+    tokenizer, where the same MATCH picks the members: the same rows, in the
+    same order, as the usual page query, without the full set of matches.
+
+    After ``WALK_SAMPLE`` claims, a share of members under ``WALK_MIN_SHARE``
+    hands the search to the usual plan (a few milliseconds lost); so does a
+    page not filled within ``WALK_MAX`` claims, or any error (an older file
+    without the index, a connection that cannot make TEMP tables). A walk that
+    reads every live claim returns all the matches, fewer than ``size``.
+    """
+    match = search.fts_query(flt.text)
+    if not match or flt.trash or not flt.with_(text="").is_default:
+        return None
+    index = "claim_live_" + search.SORT_KEYS.get(flt.sort, Claim.updated_at).column_name
+    walk = search.claims(flt.with_(text=""), *columns)
+    found: list[tuple] = []
+    read = 0
+    want = WALK_SAMPLE
+    try:
+        _walk_table(database)
+        while True:
+            steered, plain, params, _plan = steer(walk.limit(want).offset(read), index)
+            if steered == plain:  # never the unsteered walk: it sorts every live claim
+                return None
+            rows = database.execute_sql(steered, params).fetchall()
+            read += len(rows)
+            found += _members(database, rows, match) if rows else []
+            if len(found) >= size:
+                return found[:size]
+            if len(rows) < want:  # every live claim was read: these are all the matches
+                return found
+            if len(found) < WALK_MIN_SHARE * read:
+                return None
+            share = max(len(found), 1) / read
+            want = min(WALK_MAX - read, int((size - len(found)) / share * 1.25) + 1)
+            if want <= 0:
+                return None
+    except Exception:  # noqa: BLE001 - the usual plan gives the same rows
+        return None
+
+
+def _walk_table(database) -> None:
+    """Make the TEMP table with the file's own index definition: the same columns and tokenizer."""
+    (sql,) = database.execute_sql("SELECT sql FROM main.sqlite_master WHERE name = 'claim_fts'").fetchone()
+    head, arguments = sql.split("(", 1)
+    if "fts5" not in head.lower() or "content" in arguments.lower():
+        raise ValueError(f"claim_fts is not the index this walk knows: {sql}")
+    database.execute_sql(f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{WALK_TABLE}" USING fts5({arguments}')
+
+
+def _members(database, rows: list[tuple], match: str) -> list[tuple]:
+    """Those of ``rows`` (claim id first) whose index entry matches ``match``, in their order."""
+    fields = ", ".join(f.column_name for f in ClaimIndex._meta.sorted_fields if f.column_name != "rowid")
+    ids = [row[0] for row in rows]
+    database.execute_sql(f'DELETE FROM temp."{WALK_TABLE}"')
+    database.execute_sql(
+        f'INSERT INTO temp."{WALK_TABLE}" (rowid, {fields}) SELECT rowid, {fields} FROM main."claim_fts" '
+        f'WHERE rowid IN ({",".join("?" * len(ids))})', ids)
+    hits = {rowid for (rowid,) in database.execute_sql(
+        f'SELECT rowid FROM temp."{WALK_TABLE}" WHERE "{WALK_TABLE}" MATCH ?', (match,))}
+    return [row for row in rows if row[0] in hits]
 
 
 def weighs_claimant(flt: search.ClaimFilter) -> bool:

@@ -290,6 +290,27 @@ def test_big_file_shows_first_page_then_the_exact_count(qtbot, qtmodeltester, cl
     qtmodeltester.check(model, force_py=True)
 
 
+@pytest.mark.parametrize("text, walked", [("claim", True), ("river OR covid", True), ("river", False),
+                                          ("covid", False), ("zzz", False)])
+def test_a_common_search_on_a_big_file_walks_to_its_first_page(qtbot, qtmodeltester, claims, counts_off_thread,
+                                                                monkeypatch, text, walked):
+    """'claim' is in every claim: walked; 'river' and 'covid' are each in half of the six claims updated last,
+    under the share that is walked here: the usual plan."""
+    monkeypatch.setattr(claims_plans, "WALK_SAMPLE", 6)
+    monkeypatch.setattr(claims_plans, "WALK_MIN_SHARE", 0.75)
+    services.trash_claims([claims[-1]])
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    flt = search.ClaimFilter(text=text)
+    model.set_filter(flt)
+    assert ("walk" in model.plans) == walked
+    assert shown_ids(model)[:4] == sql_ids(flt)[:4]  # the first page, before the count
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == sql_ids(flt)
+    assert model.rowCount() == search.count_claims(flt)
+    qtmodeltester.check(model, force_py=True)
+
+
 def test_filter_on_big_file_counts_off_thread_and_drops_stale_counts(qtbot, claims, counts_off_thread):
     model = ClaimsTableModel()
     qtbot.waitUntil(lambda: model.exact, timeout=5000)

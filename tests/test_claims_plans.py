@@ -49,3 +49,111 @@ def test_a_proof_is_not_tried_where_it_does_not_apply(claims):
                 search.ClaimFilter(text="town", claimant_ids=frozenset({1})),
                 search.ClaimFilter(text="town", date_from="2020")):
         assert not claims_plans._proven_dense(flt, search.fts_query(flt.text), 1)
+
+
+# ---------------------------------------------------------------- the walk for a common search
+
+WALK_TEXTS = [
+    "Troops took the town of Lashio after three days", "The town council denied the report",
+    "Towers of the old bridge were destroyed", "Rice prices rose in the township market",
+    "Over 300 soldiers surrendered, the armed group said", "43 soldiers fled across the border",
+    "Covid-19 cases doubled, says O'Brien", "Café owners in the résumé district closed",
+    "ရန်ကုန်မြို့တွင် ဆန်ဈေး မြင့်တက်", "မြို့နယ် ၃ ခုတွင် အင်တာနက် ဖြတ်တောက်",
+    "An exact phrase about the town hall", "Nothing to see in Mandalay",
+]
+WALK_FRAGMENTS = ["to", "tow", "town", "the", "sold", "soldiers", "rice", "café", "cafe", "résumé", "covid-19",
+                  "o'brien", '"the town"', '"town council"', "-town", "-the", "မြို့", "ရန်ကုန်", "t", "OR", "AND",
+                  "*", '"', "(", "hall", "lashio", "43", "3"]
+
+
+@pytest.fixture
+def walk_claims(make_claim):
+    ids = []
+    for n in range(90):
+        text = WALK_TEXTS[n % len(WALK_TEXTS)] + f" (report {n})"
+        claim = make_claim(text, claimant=["Town Council", "Army office", "Rice traders"][n % 3],
+                           context="Seen in the town square" if n % 4 == 0 else "",
+                           tags=["town"] if n % 5 == 0 else ["border"], claimed_on=f"2024-0{1 + n % 9}")
+        ids.append(claim.id)
+    for cid in ids[::7]:  # a few claims updated later, out of id order
+        services.set_status(cid, "in_progress")
+    services.trash_claims(ids[:4])
+    return ids
+
+
+def _usual_first_page(flt, size):
+    from desktop.models import Claim
+
+    rows = search.claims(flt, Claim.id, Claim.headline, Claim.updated_at).limit(size).tuples()
+    return [tuple(r) for r in rows]
+
+
+def _walk(database, flt, size):
+    from desktop.models import Claim
+
+    return claims_plans.walk_first_page(database, flt, (Claim.id, Claim.headline, Claim.updated_at), size)
+
+
+@pytest.fixture
+def eager_walk(monkeypatch):
+    """A walk that never gives up early: every search is walked, in small steps."""
+    monkeypatch.setattr(claims_plans, "WALK_SAMPLE", 7)
+    monkeypatch.setattr(claims_plans, "WALK_MIN_SHARE", 0.0)
+    monkeypatch.setattr(claims_plans, "WALK_MAX", 10_000)
+
+
+SORTS = [("updated_at", True), ("headline", False), ("claimed_on", True), ("claimant", False), ("evidence", True)]
+
+
+@pytest.mark.parametrize("text", ["town", "to", "the", "soldiers", '"the town"', "town -council", "မြို့", "cafe",
+                                  "covid-19", "o'brien", "the OR rice"])
+@pytest.mark.parametrize("sort,descending", SORTS)
+def test_the_walk_finds_the_usual_first_page(database, walk_claims, eager_walk, text, sort, descending):
+    flt = search.ClaimFilter(text=text, sort=sort, descending=descending)
+    size = 12
+    usual = _usual_first_page(flt, size)
+    assert _walk(database, flt, size) == usual  # never giving up, the walk always answers
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(WALK_FRAGMENTS), min_size=1, max_size=3),
+       sort=st.sampled_from(SORTS), size=st.integers(1, 30))
+def test_the_walk_agrees_with_the_usual_plan_on_any_search(database, walk_claims, eager_walk, words, sort, size):
+    flt = search.ClaimFilter(text=" ".join(words), sort=sort[0], descending=sort[1])
+    usual = _usual_first_page(flt, size)
+    walked = _walk(database, flt, size)
+    if search.fts_query(flt.text):
+        assert walked == usual
+    else:  # nothing to search for: not a walk
+        assert walked is None
+
+
+def test_the_walk_gives_way_where_it_does_not_pay(database, walk_claims, monkeypatch):
+    monkeypatch.setattr(claims_plans, "WALK_SAMPLE", 20)
+    # a rare word: after the sample, too few members to walk on
+    assert _walk(database, search.ClaimFilter(text="lashio"), 5) is None
+    # a common one is walked
+    assert _walk(database, search.ClaimFilter(text="the"), 5) == _usual_first_page(search.ClaimFilter(text="the"), 5)
+    # a page the walk cannot fill within its budget
+    monkeypatch.setattr(claims_plans, "WALK_MAX", 30)
+    assert _walk(database, search.ClaimFilter(text="the"), 29) is None
+    # only a search alone is walked
+    for flt in (search.ClaimFilter(text="the", statuses=frozenset({"in_progress"})),
+                search.ClaimFilter(text="the", trash=True), search.ClaimFilter(),
+                search.ClaimFilter(text="the", tag_ids=frozenset({1}))):
+        assert _walk(database, flt, 5) is None
+
+
+def test_the_walk_runs_on_a_read_only_connection(db_path, walk_claims, eager_walk):
+    from desktop import db as dbmod
+
+    reader = dbmod.connect(db_path, readonly=True)
+    reader.connect()
+    try:
+        flt = search.ClaimFilter(text="town")
+        assert _walk(reader, flt, 10) == _usual_first_page(flt, 10)
+    finally:
+        reader.close()

@@ -20,7 +20,9 @@ wait for its ``COUNT``. It decides dense or sparse with a count that stops at
 the threshold (``LIMIT``), reads the first page and shows it with a
 provisional row count (that page); the exact count runs on a worker thread
 with its own connection and arrives as inserted rows and ``count_settled``.
-Until then only the first page can be reached and ``exact`` is False. A newer
+Until then only the first page can be reached and ``exact`` is False. A search
+in a large share of the claims finds its first page by a walk that needs no
+probe (``claims_plans.walk_first_page``). A newer
 filter, sort or edit makes a late count stale (a generation number), so it is
 dropped. Small files count synchronously: there a ``COUNT`` takes a few
 milliseconds.
@@ -77,8 +79,10 @@ def local_time(stamp: str | None) -> str:
     """'2026-11-23T19:40:00.123456Z' -> '2026-11-23 20:40' in local time."""
     if not stamp:
         return ""
-    try:
-        moment = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    if len(stamp) < 19 or stamp[10] != "T":  # only a whole stamp is a moment to convert
+        return stamp
+    try:  # fromisoformat: a tenth of strptime's time, 200 times per page
+        moment = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc)
     except ValueError:
         return stamp
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -173,9 +177,14 @@ class ClaimsTableModel(QAbstractTableModel):
         if default and self._live_total is not None:
             self._count, self._exact, self._dense = self._live_total, True, True
             return
-        self._dense = True if default else self._probe_dense(flt)
         self._count = PAGE_SIZE  # provisional: the first page decides
-        rows = self._fetch_page(0)
+        walked = None if default else self._walk_first_page(flt)
+        if walked is not None:  # a search in a large share of the claims: dense, as the walk showed
+            self._dense = True
+            rows = [(raw, _display_row(raw)) for raw in walked]
+        else:
+            self._dense = True if default else self._probe_dense(flt)
+            rows = self._fetch_page(0)
         self._pages[0] = rows
         if len(rows) < PAGE_SIZE:
             self._count, self._exact = len(rows), True
@@ -198,6 +207,15 @@ class ClaimsTableModel(QAbstractTableModel):
             return False
         self.queries += 1
         return claims_plans.probe_dense(flt, self._threshold(flt), self._claimant_first)
+
+    def _walk_first_page(self, flt: search.ClaimFilter) -> list[tuple] | None:
+        """See ``claims_plans.walk_first_page``."""
+        rows = claims_plans.walk_first_page(Claim._meta.database, flt, FIELDS, PAGE_SIZE)
+        if rows is not None:
+            self.queries += 1
+            self.plans.append("walk")
+            del self.plans[:-4]
+        return rows
 
     def _starts_from_claimant(self, flt: search.ClaimFilter) -> bool:
         """See ``claims_plans.claimant_first`` (one query's worth, when it applies)."""
