@@ -58,6 +58,7 @@ def select(window, qtbot, claim_id):
     window.claims_page.refresh_claims([])
     assert window.select_claim(claim_id)
     qtbot.waitUntil(lambda: window.current_claim_id() == claim_id)
+    qtbot.waitUntil(window.detail_settled)  # the detail pane follows one event-loop turn later
 
 
 def test_stance_summary_wording():

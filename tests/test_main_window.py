@@ -534,3 +534,22 @@ def test_the_application_window_is_staged(qtbot, tmp_path, monkeypatch):
     finally:
         win.close()
         application.end_session(session)
+
+
+def test_detail_pane_follows_the_current_row_once_per_turn(qtbot, window, claims):
+    """Rows first: moving through rows (or a new search) rebuilds the detail sections once, a turn later."""
+    qtbot.waitUntil(window.detail_settled)
+    shown = []
+    real = window.detail.set_claim
+    window.detail.set_claim = lambda cid: (shown.append(cid), real(cid))
+    for row in range(4):
+        window.claims_view.setCurrentIndex(window.claims_model.index(row, 0))
+    assert shown == [] and not window.detail_settled()
+    qtbot.waitUntil(window.detail_settled)
+    assert shown == [window.current_claim_id()]
+    text = Claim.get_by_id(window.current_claim_id()).text
+    assert window.claim_details.text_view.toPlainText() == text
+    window.filter_bar.set_search("river")  # a new search: the first row, then its details
+    assert shown == [shown[0]]
+    qtbot.waitUntil(window.detail_settled)
+    assert shown[-1] == window.current_claim_id() and "river" in window.claim_details.text_view.toPlainText()

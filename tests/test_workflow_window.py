@@ -1,6 +1,7 @@
 """The workflow features plugged into the real main window."""
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from desktop import services
 from desktop.models import Claim
@@ -23,6 +24,11 @@ def select(window, cid):
     window.reload()
     assert window.claims_page.select_claim(cid)
     assert window.current_claim_id() == cid
+    # the detail pane follows one event-loop turn later
+    for _ in range(100):
+        if window.detail_settled():
+            break
+        QApplication.processEvents()
     assert window.detail.sections["status"].claim_id == cid
 
 
