@@ -48,6 +48,8 @@ same, when the steered one names an index an older file lacks.
 
 from __future__ import annotations
 
+import re
+
 from peewee import SQL, fn
 
 from desktop import search
@@ -136,7 +138,32 @@ WALK_MAX = 2000  # claims read in all before the usual plan takes over
 WALK_TABLE = "claim_walk"  # the in-memory full-text table of the claims met on a walk (TEMP, per connection)
 
 
-def walk_first_page(database, flt: search.ClaimFilter, columns, size: int) -> list[tuple] | None:
+SHORT_LAST_WORD = 3  # a search of words whose last one has at most this many letters walks its other words
+_PLAIN_WORD = re.compile(r"\w+")
+
+
+def _walk_base(flt: search.ClaimFilter) -> search.ClaimFilter | None:
+    """The filter whose claims a walk for ``flt`` reads (a superset of its matches), or None.
+
+    A search alone: every live claim. Plain words ending in a short one
+    ("prisoners re"): the claims matching the other words. The short word is a
+    prefix of hundreds of terms ("re": report, released, rebels...), which the
+    usual plan merges in full before its first row (160 ms), while "prisoners"
+    alone is cheap, and the words of a plain search must all match, so its
+    claims hold every match.
+    """
+    if flt.trash or not flt.with_(text="").is_default or not search.fts_query(flt.text):
+        return None
+    words = flt.text.split()
+    if (len(words) >= 2 and len(words[-1]) <= SHORT_LAST_WORD
+            and all(_PLAIN_WORD.fullmatch(w) and search.index_text(w) == w
+                    and w.upper() not in ("AND", "OR", "NOT", "NEAR") for w in words)):
+        # Quoted, each word is the same whole term as in the search (only the last one is a prefix).
+        return flt.with_(text=" ".join(f'"{w}"' for w in words[:-1]))
+    return flt.with_(text="")
+
+
+def walk_first_page(database, flt: search.ClaimFilter, columns, size: int, live: int = 0) -> list[tuple] | None:
     """The first ``size`` rows of a search matching a large share of the claims; None otherwise.
 
     Applies to a full-text search with no other filter (what typing in the
@@ -153,21 +180,33 @@ def walk_first_page(database, flt: search.ClaimFilter, columns, size: int) -> li
     without the index, a connection that cannot make TEMP tables). A walk that
     reads every live claim returns all the matches, fewer than ``size``.
     """
-    match = search.fts_query(flt.text)
-    if not match or flt.trash or not flt.with_(text="").is_default:
+    base = _walk_base(flt)
+    if base is None:
         return None
-    index = "claim_live_" + search.SORT_KEYS.get(flt.sort, Claim.updated_at).column_name
-    walk = search.claims(flt.with_(text=""), *columns)
+    match = search.fts_query(flt.text)
+    walk = search.claims(base, *columns)
+    try:
+        if base.text:  # the claims of the other words, read as their own pages would be
+            plan = page_plan(base, probe_dense(base, dense_threshold(base, live), False), False)
+        else:
+            plan = ("claim_live_" + search.SORT_KEYS.get(flt.sort, Claim.updated_at).column_name, False)
+        _walk_table(database)
+        steered, plain, params, _plan = steer(walk.limit(WALK_MAX), *plan)
+        if steered == plain:  # never an unsteered walk: it could sort every live claim
+            return None
+        cursor = database.execute_sql(steered, params)  # stepped as far as needed, never run twice
+        return _walk_members(database, cursor, match, size)
+    except Exception:  # noqa: BLE001 - the usual plan gives the same rows
+        return None
+
+
+def _walk_members(database, cursor, match: str, size: int) -> list[tuple] | None:
     found: list[tuple] = []
     read = 0
     want = WALK_SAMPLE
     try:
-        _walk_table(database)
         while True:
-            steered, plain, params, _plan = steer(walk.limit(want).offset(read), index)
-            if steered == plain:  # never the unsteered walk: it sorts every live claim
-                return None
-            rows = database.execute_sql(steered, params).fetchall()
+            rows = cursor.fetchmany(want)
             read += len(rows)
             found += _members(database, rows, match) if rows else []
             if len(found) >= size:
@@ -180,8 +219,8 @@ def walk_first_page(database, flt: search.ClaimFilter, columns, size: int) -> li
             want = min(WALK_MAX - read, int((size - len(found)) / share * 1.25) + 1)
             if want <= 0:
                 return None
-    except Exception:  # noqa: BLE001 - the usual plan gives the same rows
-        return None
+    finally:
+        cursor.close()  # ends the read at once: a statement left open would hold its snapshot
 
 
 def _walk_table(database) -> None:

@@ -88,10 +88,10 @@ def _usual_first_page(flt, size):
     return [tuple(r) for r in rows]
 
 
-def _walk(database, flt, size):
+def _walk(database, flt, size, live=0):
     from desktop.models import Claim
 
-    return claims_plans.walk_first_page(database, flt, (Claim.id, Claim.headline, Claim.updated_at), size)
+    return claims_plans.walk_first_page(database, flt, (Claim.id, Claim.headline, Claim.updated_at), size, live)
 
 
 @pytest.fixture
@@ -106,13 +106,31 @@ SORTS = [("updated_at", True), ("headline", False), ("claimed_on", True), ("clai
 
 
 @pytest.mark.parametrize("text", ["town", "to", "the", "soldiers", '"the town"', "town -council", "မြို့", "cafe",
-                                  "covid-19", "o'brien", "the OR rice"])
-@pytest.mark.parametrize("sort,descending", SORTS)
-def test_the_walk_finds_the_usual_first_page(database, walk_claims, eager_walk, text, sort, descending):
-    flt = search.ClaimFilter(text=text, sort=sort, descending=descending)
-    size = 12
-    usual = _usual_first_page(flt, size)
-    assert _walk(database, flt, size) == usual  # never giving up, the walk always answers
+                                  "covid-19", "o'brien", "the OR rice",
+                                  # plain words ending in a short one: the other words' claims are walked
+                                  "the to", "town t", "soldiers fl", "rice pr", "43 so", "the town re", "town zz"])
+def test_the_walk_finds_the_usual_first_page(database, walk_claims, eager_walk, text):
+    for sort, descending in SORTS:
+        for live in (0, 10**6):  # the other words' claims dense (walked along the sort index) or sparse
+            flt = search.ClaimFilter(text=text, sort=sort, descending=descending)
+            size = 12
+            usual = _usual_first_page(flt, size)
+            # never giving up, the walk always answers
+            assert _walk(database, flt, size, live) == usual, (sort, descending, live)
+
+
+def test_what_a_walk_reads():
+    base = claims_plans._walk_base
+    assert base(search.ClaimFilter(text="town")) == search.ClaimFilter()
+    assert base(search.ClaimFilter(text="prisoners re", sort="headline")) == search.ClaimFilter(
+        text='"prisoners"', sort="headline")
+    assert base(search.ClaimFilter(text="the old re")).text == '"the" "old"'
+    for text in ("prisoners release", "prisoners OR re", "covid-19 ca", "o'brien sa", '"the town" re',
+                 "-town re", "မြို့ ရန်"):  # a long last word, an operator, punctuation, another script
+        assert base(search.ClaimFilter(text=text)) == search.ClaimFilter(), text
+    for flt in (search.ClaimFilter(), search.ClaimFilter(text="town", trash=True),
+                search.ClaimFilter(text="town", statuses=frozenset({"final"}))):
+        assert base(flt) is None
 
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
@@ -120,11 +138,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(words=st.lists(st.sampled_from(WALK_FRAGMENTS), min_size=1, max_size=3),
-       sort=st.sampled_from(SORTS), size=st.integers(1, 30))
-def test_the_walk_agrees_with_the_usual_plan_on_any_search(database, walk_claims, eager_walk, words, sort, size):
+       sort=st.sampled_from(SORTS), size=st.integers(1, 30), live=st.sampled_from([0, 10**6]))
+def test_the_walk_agrees_with_the_usual_plan_on_any_search(database, walk_claims, eager_walk, words, sort, size,
+                                                           live):
     flt = search.ClaimFilter(text=" ".join(words), sort=sort[0], descending=sort[1])
     usual = _usual_first_page(flt, size)
-    walked = _walk(database, flt, size)
+    walked = _walk(database, flt, size, live)
     if search.fts_query(flt.text):
         assert walked == usual
     else:  # nothing to search for: not a walk
@@ -157,3 +176,21 @@ def test_the_walk_runs_on_a_read_only_connection(db_path, walk_claims, eager_wal
         assert _walk(reader, flt, 10) == _usual_first_page(flt, 10)
     finally:
         reader.close()
+
+
+def test_a_walk_that_stops_early_leaves_no_read_open(db_path, database, walk_claims, eager_walk):
+    """The walk's statement is stepped only as far as the page needs, then closed: left open, it would
+    hold its snapshot, and this connection would not see what others write until it was collected."""
+    import sqlite3
+
+    flt = search.ClaimFilter(text="the")
+    walked = _walk(database, flt, 3)
+    assert walked == _usual_first_page(flt, 3)
+    other = sqlite3.connect(db_path)
+    try:
+        other.execute("CREATE TABLE written_meanwhile (x)")
+        other.commit()
+    finally:
+        other.close()
+    seen = database.execute_sql("SELECT count(*) FROM sqlite_master WHERE name = 'written_meanwhile'")
+    assert seen.fetchone()[0] == 1

@@ -210,7 +210,8 @@ class ClaimsTableModel(QAbstractTableModel):
 
     def _walk_first_page(self, flt: search.ClaimFilter) -> list[tuple] | None:
         """See ``claims_plans.walk_first_page``."""
-        rows = claims_plans.walk_first_page(Claim._meta.database, flt, FIELDS, PAGE_SIZE)
+        live = self._live_total if self._live_total is not None else claims_plans.highest_id()
+        rows = claims_plans.walk_first_page(Claim._meta.database, flt, FIELDS, PAGE_SIZE, live)
         if rows is not None:
             self.queries += 1
             self.plans.append("walk")
