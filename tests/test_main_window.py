@@ -81,6 +81,7 @@ def test_search_as_you_type_filters_and_highlights(qtbot, window, claims):
     assert window.count_label.text() == "2 of 6 claims"
     assert window.claims_page.highlighter.terms == ["river"]
     window.claims_page.select_claim(claims[0])
+    qtbot.waitUntil(window.detail_settled)  # the detail pane follows one event-loop turn later
     text_view = window.claim_details.text_view
     cursor = text_view.document().find("river")
     assert cursor.charFormat().background().color().name() == "#ffd54f"
@@ -407,7 +408,7 @@ def test_run_task_synchronous_mode_for_tests(monkeypatch):
     assert seen == [5]
 
 
-def test_detail_pane_widens_instead_of_clipping_its_sections(window, make_claim):
+def test_detail_pane_widens_instead_of_clipping_its_sections(qtbot, window, make_claim):
     """A long unbroken address must not push the detail pane into a horizontal scrollbar."""
     claim = make_claim("Nineteen schools reopened in the district, the education office said.",
                        appearance_url="https://www.displacementmonitor.example/2026/03/"
@@ -415,6 +416,7 @@ def test_detail_pane_widens_instead_of_clipping_its_sections(window, make_claim)
     window.resize(1280, 800)
     window.reload()
     assert window.select_claim(claim.id)
+    qtbot.waitUntil(window.detail_settled)
     QApplication.processEvents()
     detail = window.detail
     assert detail.widget().width() <= detail.viewport().width()
