@@ -485,6 +485,8 @@ def test_staged_window_paints_the_rows_before_the_features(qtbot, database, clai
     win, order = _staged_window(qtbot, database)
     assert list(win.pages) == ["claims"] and not win.features_installed
     assert win.claims_model.rowCount() == 6  # the rows are there to paint
+    # the detail pane is blank until the features come (not "Select a claim" beside a selected row)
+    assert win.detail.claim_id() is None and win.claim_details.placeholder.isHidden()
     win.show()
     qtbot.waitUntil(lambda: len(order) == 2, timeout=5000)
     # the first page was painted with the features still to come; then they came, once
@@ -555,3 +557,24 @@ def test_detail_pane_follows_the_current_row_once_per_turn(qtbot, window, claims
     assert shown == [shown[0]]
     qtbot.waitUntil(window.detail_settled)
     assert shown[-1] == window.current_claim_id() and "river" in window.claim_details.text_view.toPlainText()
+
+
+def test_a_staged_window_restores_the_remembered_layout(qtbot, database, claims):
+    first = MainWindow(database, staged=True)
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitUntil(lambda: first.features_installed and first.detail_settled(), timeout=5000)
+    first.resize(760, 560)
+    first.splitter.setSizes([420, 330])
+    first.claims_view.horizontalHeader().resizeSection(COLUMN["claimant"], 205)
+    QApplication.processEvents()
+    sizes, width = first.splitter.sizes(), first.size().width()
+    first.close()
+    second = MainWindow(database, staged=True)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitUntil(lambda: second.features_installed and second.detail_settled(), timeout=5000)
+    QApplication.processEvents()
+    assert second.size().width() == width
+    assert second.splitter.sizes() == sizes
+    assert second.claims_view.horizontalHeader().sectionSize(COLUMN["claimant"]) == 205

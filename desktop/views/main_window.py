@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self._ready_callbacks: list = []
         self._complete_callbacks: list = []
         self.features_installed = False
+        self._staged = staged
         self._read_only_reason = ""
         self.setWindowTitle(f"Claimlog \u2014 {Path(database.path).name}")
 
@@ -180,7 +181,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._show_count()
-        self.detail.set_claim(self.current_claim_id())
+        if staged:  # a staged window fills the detail pane with the features, after the rows
+            self.claim_details.placeholder.hide()  # blank until then, not "Select a claim"
+        else:
+            self.detail.set_claim(self.current_claim_id())
         self.restore_settings()
         if self.remember_layout:
             remember_recent(database.path)
@@ -198,7 +202,9 @@ class MainWindow(QMainWindow):
         for name in FEATURES:
             importlib.import_module(name).install(self)
         if self.read_only:  # the actions and sections the features added follow the read-only state
-            self.set_read_only(True, self._read_only_reason)
+            self.set_read_only(True, self._read_only_reason)  # (which shows the current claim)
+        elif self._staged:  # its detail pane waited for them
+            self._show_current_claim()
         callbacks, self._complete_callbacks = self._complete_callbacks, []
         for callback in callbacks:
             QTimer.singleShot(0, callback)
