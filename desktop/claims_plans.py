@@ -224,12 +224,20 @@ def _walk_members(database, cursor, match: str, size: int) -> list[tuple] | None
         cursor.close()  # ends the read at once: a statement left open would hold its snapshot
 
 
+_PREFIX_OPTION = re.compile(r"""\s*,\s*prefix\s*=\s*('[^']*'|"[^"]*"|[^,)\s]+)""", re.IGNORECASE)
+
+
 def _walk_table(database) -> None:
-    """Make the TEMP table with the file's own index definition: the same columns and tokenizer."""
+    """Make the TEMP table with the file's own index definition: the same columns and tokenizer.
+
+    Without its prefix indexes (migration 0008), which change no match and would
+    only slow down copying the claims met.
+    """
     (sql,) = database.execute_sql("SELECT sql FROM main.sqlite_master WHERE name = 'claim_fts'").fetchone()
     head, arguments = sql.split("(", 1)
     if "fts5" not in head.lower() or "content" in arguments.lower():
         raise ValueError(f"claim_fts is not the index this walk knows: {sql}")
+    arguments = _PREFIX_OPTION.sub("", arguments)
     database.execute_sql(f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{WALK_TABLE}" USING fts5({arguments}')
 
 

@@ -238,7 +238,8 @@ class ClaimIndex(FTS5Model):
     class Meta:
         database = database
         table_name = "claim_fts"
-        options = {"tokenize": "unicode61 remove_diacritics 2"}
+        # Prefix indexes make search as you type ("La", "tow") read one list (migration 0008).
+        options = {"tokenize": "unicode61 remove_diacritics 2", "prefix": "'2 3'"}
 
 
 class SourceIndex(FTS5Model):

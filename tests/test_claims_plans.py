@@ -194,3 +194,16 @@ def test_a_walk_that_stops_early_leaves_no_read_open(db_path, database, walk_cla
         other.close()
     seen = database.execute_sql("SELECT count(*) FROM sqlite_master WHERE name = 'written_meanwhile'")
     assert seen.fetchone()[0] == 1
+
+
+def test_the_walk_table_has_the_index_columns_and_tokenizer_but_no_prefix_index(database, walk_claims,
+                                                                                 eager_walk):
+    """Prefix indexes (migration 0008) change no match: the walk's copy leaves them out, to copy faster."""
+    flt = search.ClaimFilter(text="to")
+    assert _walk(database, flt, 5) == _usual_first_page(flt, 5)
+    (main_sql,) = database.execute_sql("SELECT sql FROM main.sqlite_master WHERE name = 'claim_fts'").fetchone()
+    (walk_sql,) = database.execute_sql(
+        f"SELECT sql FROM temp.sqlite_master WHERE name = '{claims_plans.WALK_TABLE}'").fetchone()
+    assert "prefix='2 3'" in main_sql
+    assert "prefix" not in walk_sql
+    assert walk_sql.split("fts5", 1)[1].strip() == main_sql.split("fts5", 1)[1].replace(", prefix='2 3'", "").strip()

@@ -370,3 +370,47 @@ def test_trash_sort_index_of_0007(tmp_path):
         dbmod.close_database(db)
     assert '("updated_at") WHERE ("deleted_at" IS NOT NULL)' in sql
     assert not any("TEMP B-TREE" in row[3] for row in plan)  # no sort: the index is in the order shown
+
+
+PREFIX_SEARCHES = ["fa", "fam", "br", "bri", "day 1", '"crossed the"', "Mi", "co", "cov", "covid-19", "o'b",
+                   "Ré", "re", "မြ", "မြန်မာ", "-families", "wi OR lo", "week 3"]
+
+
+def _search_ids(texts) -> dict:
+    from desktop import search
+    from desktop.models import Claim
+
+    return {t: [c.id for c in search.claims(search.ClaimFilter(text=t, sort="headline"), Claim.id)] for t in texts}
+
+
+def test_claim_fts_prefix_index_of_0008(tmp_path):
+    """0008 rebuilds claim_fts with 2- and 3-letter prefix indexes: same rows, same matches."""
+    folder = tmp_path / "upto-7"
+    folder.mkdir()
+    for number, name in dbmod.migration_files():
+        if number < 8:
+            shutil.copy(dbmod.MIGRATIONS_DIR / f"{name}.py", folder / f"{name}.py")
+    path = tmp_path / "v7.db"
+    dbmod.open_database(path, migrations_dir=folder)
+    try:
+        for n, text in enumerate(["Families crossed the bridge, covid-19 rules aside", "O'Brien's réfugiés count",
+                                  "မြန်မာ စစ်တပ် သတင်း", "Day 12: the bridge was closed", "Wire says 43 fled"]):
+            services.create_claim(services.ClaimInput(text=text, claimant=["Ministry", "Local radio"][n % 2],
+                                                      tags=[f"week {n}"]))
+        services.trash_claims([4])
+        before = _search_ids(PREFIX_SEARCHES)
+    finally:
+        dbmod.close_database()
+    rows_before = _snapshot(path)["claim_fts"]
+    db = dbmod.open_database(path)
+    try:
+        (sql,) = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'claim_fts'").fetchone()
+        assert "prefix='2 3'" in sql and 'tokenize="unicode61 remove_diacritics 2"' in sql
+        assert "claim_fts_v7" not in {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master")}
+        db.execute_sql("INSERT INTO claim_fts (claim_fts) VALUES ('integrity-check')")
+        assert _search_ids(PREFIX_SEARCHES) == before
+        assert sum(map(len, before.values())) > 20  # the searches found claims to compare
+    finally:
+        dbmod.close_database(db)
+    assert _snapshot(path)["claim_fts"] == rows_before
+    assert list(dbmod.backups_folder(path).glob("*-before-0008_claim_fts_prefix_index.db"))
