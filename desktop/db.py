@@ -451,10 +451,37 @@ def truncation_problem(path: Path) -> str | None:
     return None
 
 
+def _interrupted_write(path: Path) -> bool:
+    """A non-empty -journal beside the file: a write in rollback-journal mode that did not finish."""
+    journal = Path(str(path) + "-journal")
+    try:
+        return journal.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _roll_back_interrupted_write(path: Path) -> None:
+    """Let SQLite roll back a hot -journal: the first read of a connection that may write does it."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _open_error(path, exc) from None
+
+
 def quick_check_file(path: Path) -> list[str]:
-    """``PRAGMA quick_check`` through a read-only connection (nothing written beside a closed file)."""
+    """``PRAGMA quick_check`` through a read-only connection (nothing written beside a closed file).
+
+    A file beside a hot -journal is read through it, not as immutable (which would check
+    the half-written pages): a read-only connection cannot roll the write back, which is
+    reported as the interrupted write it is.
+    """
     path = Path(path)
-    closed = not Path(str(path) + "-wal").exists() and not Path(str(path) + "-shm").exists()
+    closed = (not Path(str(path) + "-wal").exists() and not Path(str(path) + "-shm").exists()
+              and not _interrupted_write(path))
     try:
         conn = sqlite3.connect(_ro_uri(path, immutable=closed), uri=True, timeout=BUSY_TIMEOUT_S)
         try:
@@ -462,6 +489,8 @@ def quick_check_file(path: Path) -> list[str]:
         finally:
             conn.close()
     except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK":
+            raise _open_error(path, exc) from None
         return [f"the check could not run: {exc}"]
     return [] if rows == ["ok"] else rows[:20]
 
@@ -491,6 +520,9 @@ def open_checked(
             raise DatabaseOpenError(path, f"is damaged: {problem}. Restore a backup.", "corrupt")
     checked = False
     if info.exists and not info.empty:
+        if not readonly and _interrupted_write(path):
+            # Recognised as ours: roll the unfinished write back before checking what is left.
+            _roll_back_interrupted_write(path)
         if full_check is None:
             full_check = info.wal_left_over or path.stat().st_size <= QUICK_CHECK_MAX_BYTES
         if full_check:
