@@ -495,6 +495,25 @@ def quick_check_file(path: Path) -> list[str]:
     return [] if rows == ["ok"] else rows[:20]
 
 
+def needs_upgrade(path: str | os.PathLike) -> bool:
+    """Whether opening ``path`` will back it up and migrate it: a file of ours, with data, of an older schema.
+
+    False for a file that cannot be used: opening it reports why.
+    """
+    try:
+        info = inspect_file(Path(path))
+    except DatabaseOpenError:
+        return False
+    return info.exists and not info.empty and info.user_version < latest_schema_version()
+
+
+def upgrade_file(path: str | os.PathLike) -> None:
+    """Check, back up and migrate ``path`` (``open_checked``), then close it: the slow part of
+    opening an older file, for a worker thread (this thread's connection only)."""
+    db, _report = open_checked(path)
+    close_database(db)
+
+
 @dataclass
 class OpenReport:
     readonly: bool

@@ -473,3 +473,82 @@ def test_damage_found_while_reading_switches_to_read_only_and_offers_restore(tmp
     assert window.read_only and "damage" in window.reason
     qtbot.waitUntil(lambda: restores == [True], timeout=3000)
     assert damaged.read_bytes() == before
+
+
+def _older_file(tmp_path: Path) -> Path:
+    """A file with claims, made by the Claimlog one schema version before this one."""
+    import shutil
+
+    folder = tmp_path / "older-migrations"
+    folder.mkdir()
+    for number, name in dbmod.migration_files()[:-1]:
+        shutil.copy(dbmod.MIGRATIONS_DIR / f"{name}.py", folder / f"{name}.py")
+    path = tmp_path / "older.db"
+    db = dbmod.open_database(path, migrations_dir=folder)
+    try:
+        for text in ("Older claim one", "Older claim two"):
+            services.create_claim(services.ClaimInput(text=text))
+    finally:
+        dbmod.close_database(db)
+    return path
+
+
+def _visible_progress():
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
+
+
+def test_an_older_file_is_upgraded_off_the_gui_thread_under_a_progress_window(qtbot, tmp_path, monkeypatch):
+    """The backup and the migrations run on a worker while a window says so; then the file opens as usual."""
+    import threading
+
+    from desktop.views import worker
+
+    path = _older_file(tmp_path)
+    assert dbmod.needs_upgrade(path)
+    monkeypatch.setattr(worker, "SHOW_AFTER_MS", 0)
+    shown = threading.Event()
+    ran_on = []
+    real_upgrade = dbmod.upgrade_file
+
+    def upgrade(p):
+        ran_on.append(threading.get_ident())
+        assert shown.wait(20), "no progress window while the upgrade ran"
+        real_upgrade(p)
+
+    monkeypatch.setattr(dbmod, "upgrade_file", upgrade)
+    watch = QTimer()
+    watch.timeout.connect(lambda: any("Upgrading older.db" in w.labelText() for w in _visible_progress())
+                          and shown.set())
+    watch.start(5)
+    try:
+        session = appmod.open_session(path)
+    finally:
+        watch.stop()
+    try:
+        assert ran_on and ran_on[0] != threading.get_ident()
+        assert session.database.execute_sql("PRAGMA user_version").fetchone()[0] == dbmod.latest_schema_version()
+        assert _texts(session.database) == ["Older claim one", "Older claim two"]
+        assert list(dbmod.backups_folder(path).glob("older-before-*.db"))
+        assert not _visible_progress()
+        assert not dbmod.needs_upgrade(path)
+    finally:
+        appmod.end_session(session)
+
+
+def test_an_upgrade_that_fails_reaches_the_start_up_flow_and_leaves_the_file(qtbot, tmp_path, monkeypatch):
+    path = _older_file(tmp_path)
+    before = _digest(path)
+
+    def upgrade(p):
+        raise DatabaseOpenError(p, "the upgrade 0099_test would leave 1 broken link(s); it was not applied.", "other")
+
+    monkeypatch.setattr(dbmod, "upgrade_file", upgrade)
+    with pytest.raises(DatabaseOpenError, match="was not applied"):
+        appmod.start_session(path, interactive=False)
+    assert _digest(path) == before
+    assert not _visible_progress()
+    again = appmod.lock_for(path)  # the session's lock was released
+    assert again.tryLock(0)
+    again.unlock()

@@ -298,6 +298,46 @@ def _folder_writable(path: Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
+UPGRADE_TEXT = ("Upgrading {name} for this version of Claimlog.\n\nA backup of the file is written first. "
+                "On a large database this can take a minute or two; please do not close Claimlog.")
+
+
+def upgrade_with_progress(parent, path: Path) -> None:
+    """Back up and migrate an older file on a worker thread, under a progress window.
+
+    The upgrade (``dbmod.upgrade_file``) is the slow part of opening an older
+    file: the backup, then the migrations, 70 s for a million claims. Here the
+    GUI keeps painting and says what is happening. Whatever the upgrade raised
+    is raised here, on the GUI thread, for the usual handling.
+    """
+    from PySide6.QtCore import QEventLoop, Qt
+    from PySide6.QtWidgets import QProgressDialog
+
+    from desktop.views import worker
+
+    outcome: dict = {}
+    loop = QEventLoop()
+    dialog = QProgressDialog(UPGRADE_TEXT.format(name=path.name), "", 0, 0, parent)
+    dialog.setWindowTitle("Upgrading the database")
+    dialog.setCancelButton(None)  # a migration runs to its end or rolls back; it is not stopped half-way
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(worker.SHOW_AFTER_MS)
+    dialog.setValue(0)  # starts the minimum-duration clock
+    task = worker.run_task(parent, dbmod.upgrade_file, path, on_done=lambda _r: outcome.setdefault("done", True),
+                           on_error=lambda exc: outcome.setdefault("error", exc))
+    task.finished.connect(loop.quit)
+    try:
+        if not outcome:
+            loop.exec()
+    finally:
+        dialog.reset()
+        dialog.hide()
+        dialog.deleteLater()
+    if "error" in outcome:
+        raise outcome["error"]
+    log.info("upgraded %s to schema %s", path, dbmod.latest_schema_version())
+
+
 def open_session(path: Path, *, read_only: bool = False, parent=None) -> Session:
     """Lock, decide read-only, check and open; raise DatabaseOpenError or _Quit."""
     path = Path(path)
@@ -319,6 +359,8 @@ def open_session(path: Path, *, read_only: bool = False, parent=None) -> Session
             else:
                 read_only, reason = True, "Read-only: Claimlog cannot create its lock file beside the database."
     try:
+        if not read_only and dbmod.needs_upgrade(path):
+            upgrade_with_progress(parent, path)
         try:
             database, report = dbmod.open_checked(path, readonly=read_only)
         except DatabaseOpenError as exc:
