@@ -143,9 +143,22 @@ def _stderr_progress(done: int, total: int) -> bool:
 BUILTIN = {"check": cmd_check, "backup": cmd_backup, "demo": cmd_demo}
 
 
+def _say_if_upgrading(args) -> None:
+    """Commands that open the database to write upgrade an older file first: say so, it can take minutes."""
+    path = getattr(args, "db", None)
+    if path is None or args.command == "check":  # check reads; it never upgrades
+        return
+    from desktop import db as dbmod
+
+    if dbmod.needs_upgrade(path):
+        _err(f"{path} was made by an older Claimlog: upgrading it first (a backup is written beside it "
+             "before anything changes; a large file takes a minute or two).")
+
+
 def run(args) -> int:
     """Run a subcommand; every failure becomes one line on stderr and an exit code."""
     try:
+        _say_if_upgrading(args)
         if args.command in BUILTIN:
             return BUILTIN[args.command](args)
         module, func = COMMANDS[args.command]

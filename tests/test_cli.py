@@ -327,3 +327,26 @@ def test_check_explains_an_interrupted_write_and_a_write_rolls_it_back(tmp_path,
     assert conn.execute("SELECT count(*) FROM tag WHERE name LIKE 'half-written%'").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM claim").fetchone()[0] == 1
     conn.close()
+
+
+def test_a_command_that_upgrades_an_older_file_says_so_first(tmp_path):
+    folder = tmp_path / "older-migrations"
+    folder.mkdir()
+    for _number, name in dbmod.migration_files()[:-1]:
+        shutil.copy(dbmod.MIGRATIONS_DIR / f"{name}.py", folder / f"{name}.py")
+    path = tmp_path / "older.db"
+    db = dbmod.open_database(path, migrations_dir=folder)
+    services.create_claim(services.ClaimInput(text="Made before the upgrade"))
+    dbmod.close_database(db)
+
+    checked = claimlog(tmp_path, "check", "--db", path)  # reads only: no upgrade, nothing said of one
+    assert checked.returncode == 0 and "upgrading" not in checked.stderr
+    result = claimlog(tmp_path, "export", "--db", path, "--out", tmp_path / "out.csv")
+    assert result.returncode == 0, result.stderr
+    first = result.stderr.splitlines()[0]
+    assert "older.db was made by an older Claimlog: upgrading it first" in first
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.latest_schema_version()
+    conn.close()
+    again = claimlog(tmp_path, "export", "--db", path, "--out", tmp_path / "again.csv")
+    assert again.returncode == 0 and "upgrading" not in again.stderr
