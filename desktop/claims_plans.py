@@ -397,9 +397,65 @@ def execute(database, statement: tuple) -> tuple[list[tuple], bool]:
     if steered != sql:
         try:
             return list(database.execute_sql(steered, params).fetchall()), False
-        except Exception:
-            pass
+        except Exception as exc:
+            if interrupted(exc):  # stopped on purpose: the plain SQL would be stopped too, or run unsteered
+                raise
     return list(database.execute_sql(sql, plain_params).fetchall()), steered != sql
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "interrupted": a progress handler or ``interrupt`` stopped the statement."""
+    from desktop.db import _sqlite_cause
+
+    cause = _sqlite_cause(exc)
+    return cause is not None and getattr(cause, "sqlite_errorname", "") == "SQLITE_INTERRUPT"
+
+
+LANE_CACHE_KIB = 64_000  # the page cache of a lane's connection that reads first pages
+
+
+SPARSE_ON_LANE = 40_000  # a search alone matching fewer claims than this: its first page from its matches
+
+
+def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = None,
+             flt: search.ClaimFilter | None = None) -> list[tuple]:
+    """Rows of a steered statement on this (lane) thread's own connection, which stays open.
+
+    For a first page that was too slow on the GUI thread: its dense plan walked
+    the sort index a long way without filling a page, because the matches lie
+    bunched further down that order. When ``sparse`` is given (a search alone)
+    and the search matches fewer than ``SPARSE_ON_LANE`` claims, the sparse
+    plan reads those matches and sorts them instead ('soldiers', 34,000
+    matches, sorted by headline descending: 68 ms instead of 154).
+
+    A lane keeps its connection, so the pages a read brought in are still cached
+    for the next search. ``handle`` lets the GUI thread stop the read
+    (``interrupt(handle)``) once a newer filter has made it pointless.
+    """
+    try:
+        handle["connection"] = database.connection()
+        if handle.get("cancelled"):
+            return []
+        database.execute_sql(f"PRAGMA cache_size = {-LANE_CACHE_KIB}")
+        if sparse is not None and not probe_dense(flt, SPARSE_ON_LANE, False):
+            statement = sparse
+        handle["plan"] = statement[3]
+        return execute(database, statement)[0]
+    except Exception as exc:
+        if handle.get("cancelled") and interrupted(exc):
+            return []  # nobody waits for these rows any more
+        raise
+
+
+def interrupt(handle: dict) -> None:
+    """Stop a ``run_rows`` read from another thread (whichever step it has reached)."""
+    handle["cancelled"] = True
+    connection = handle.get("connection")
+    if connection is not None:
+        try:
+            connection.interrupt()
+        except Exception:  # noqa: BLE001 - closed meanwhile: nothing left to stop
+            pass
 
 
 def run_counts(database, statements: list[tuple]) -> list[int]:

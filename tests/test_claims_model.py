@@ -426,3 +426,86 @@ def test_the_window_releases_its_first_count_after_the_first_paint(qtbot, databa
     with qtbot.waitSignal(window.claims_model.count_settled, timeout=5000):
         window.show()
     assert window.claims_page.painted and window.claims_model.rowCount() == 23
+
+
+# -- a first page too slow for the GUI thread (big files) -------------------------
+@pytest.fixture
+def slow_first_pages(monkeypatch, counts_off_thread):
+    """Every first page of a filter overruns its budget: SQLite's progress handler stops it at once."""
+    monkeypatch.setattr(claims_model, "FIRST_PAGE_BUDGET_MS", 0)
+    monkeypatch.setattr(claims_model, "PROGRESS_STEPS", 1)
+    monkeypatch.setattr(claims_plans, "walk_first_page", lambda *_a, **_k: None)  # it answers common searches
+
+
+@pytest.mark.parametrize("flt", [
+    search.ClaimFilter(text="river"),  # a search alone: the lane may read it from its matches
+    search.ClaimFilter(text="river", sort="headline", descending=True),
+    search.ClaimFilter(statuses=frozenset({"unstarted"})),
+    search.ClaimFilter(text="covid", statuses=frozenset({"unstarted"})),
+    search.ClaimFilter(text="zzz"),
+], ids=["search", "search by headline", "status", "search and status", "no match"])
+def test_a_first_page_too_slow_for_the_gui_thread_is_read_on_a_lane(qtbot, qtmodeltester, claims,
+                                                                     slow_first_pages, flt):
+    services.trash_claims([claims[2]])
+    model = ClaimsTableModel()  # the default view is never handed over: its first page is an index walk
+    assert not model.searching and model.rowCount() == 4
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    if flt.sort != model.filter.sort:
+        model.sort(COLUMN["headline"], Qt.SortOrder.DescendingOrder)
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+        assert model.searching and model.rowCount() == 0 and model.plans[-1] == "worker"
+        qtmodeltester.check(model, force_py=True)  # empty while it is read
+    assert not model.searching
+    expected = sql_ids(flt)
+    assert shown_ids(model)[:4] == expected[:4]
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == expected
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_a_newer_filter_interrupts_a_first_page_being_read(qtbot, claims, slow_first_pages):
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    arrived = []
+    model.first_page_arrived.connect(lambda: arrived.append(shown_ids(model)))
+    model.set_filter(search.ClaimFilter(text="river"))
+    older = model._pending_page
+    model.set_filter(search.ClaimFilter(text="covid"))
+    assert older["cancelled"] and model.searching
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    worker.wait_for_all()
+    claims_model._first_pages_lane().submit(lambda: None).result(timeout=5)  # the older read has ended too
+    QCoreApplication.processEvents()
+    flt = search.ClaimFilter(text="covid")
+    assert arrived == [sql_ids(flt)[:4]]  # only the newer page was ever shown
+    assert shown_ids(model) == sql_ids(flt)
+
+
+def test_a_first_page_that_fails_on_the_lane_is_read_here(qtbot, claims, slow_first_pages, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("the lane's connection went away")
+
+    monkeypatch.setattr(claims_plans, "run_rows", broken)
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    flt = search.ClaimFilter(text="river")
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == sql_ids(flt)
+
+
+def test_the_window_says_searching_then_selects_the_first_match(qtbot, database, claims, slow_first_pages):
+    from desktop.views.main_window import MainWindow
+
+    window = MainWindow(database)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.claims_model.exact, timeout=5000)
+    flt = search.ClaimFilter(text="river")
+    with qtbot.waitSignal(window.claims_model.first_page_arrived, timeout=5000):
+        window.claims_page.set_filter(flt)
+        assert window.count_label.text() == "Searching\u2026 of 23 claims"
+        assert window.claims_page.current_claim_id() is None
+    assert window.claims_page.current_claim_id() == sql_ids(flt)[0]
+    qtbot.waitUntil(lambda: window.count_label.text() == "15 of 23 claims", timeout=5000)

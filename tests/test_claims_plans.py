@@ -207,3 +207,45 @@ def test_the_walk_table_has_the_index_columns_and_tokenizer_but_no_prefix_index(
     assert "prefix='2 3'" in main_sql
     assert "prefix" not in walk_sql
     assert walk_sql.split("fts5", 1)[1].strip() == main_sql.split("fts5", 1)[1].replace(", prefix='2 3'", "").strip()
+
+
+def test_a_statement_stopped_on_purpose_is_not_run_again_unsteered(database, walk_claims):
+    """An interrupt (progress handler, or a newer filter) must not fall back to the plain SQL, which would
+    run the same read again, unsteered."""
+    from desktop.models import Claim
+
+    flt = search.ClaimFilter(text="town", sort="headline")
+    statement = claims_plans.steer(search.claims(flt, Claim.id).limit(5), "claim_live_headline", False)
+    assert statement[0] != statement[1]
+    connection = database.connection()
+    ran = []
+    connection.set_trace_callback(ran.append)
+    connection.set_progress_handler(lambda: True, 1)
+    try:
+        with pytest.raises(Exception) as caught:
+            claims_plans.execute(database, statement)
+    finally:
+        connection.set_progress_handler(None, 0)
+        connection.set_trace_callback(None)
+    assert claims_plans.interrupted(caught.value)
+    reads = [sql for sql in ran if 'FROM "claim" AS "t1"' in sql]
+    assert reads and all('INDEXED BY "claim_live_headline"' in sql for sql in reads), reads
+
+
+def test_a_lane_reads_a_search_of_few_matches_from_its_matches(database, walk_claims, monkeypatch):
+    from desktop.models import Claim
+
+    flt = search.ClaimFilter(text="lashio", sort="headline")
+    query = search.claims(flt, Claim.id).limit(5)
+    dense = claims_plans.steer(query, "claim_live_headline", False)
+    sparse = claims_plans.steer(query, None, True)
+    expected = [tuple(r) for r in query.tuples()]
+    handle = {}
+    assert claims_plans.run_rows(database, dense, handle, sparse, flt) == expected
+    assert handle["plan"] == sparse[3] == "plus_live"
+    monkeypatch.setattr(claims_plans, "SPARSE_ON_LANE", 1)  # too many matches to sort: the dense plan
+    handle = {}
+    assert claims_plans.run_rows(database, dense, handle, sparse, flt) == expected
+    assert handle["plan"] == dense[3]
+    claims_plans.interrupt(handle)  # after the read: nothing to stop, no error
+    assert handle["cancelled"]

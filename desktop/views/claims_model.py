@@ -26,6 +26,14 @@ probe (``claims_plans.walk_first_page``). A newer
 filter, sort or edit makes a late count stale (a generation number), so it is
 dropped. Small files count synchronously: there a ``COUNT`` takes a few
 milliseconds.
+
+The first page of a filter is read on the GUI thread only while that takes
+under ``FIRST_PAGE_BUDGET_MS`` (SQLite's progress handler stops it). A search
+whose matches are bunched far down the table's order (sorted by headline, an
+English word in a file whose Burmese headlines come first) can take 100-200
+ms at a million claims; then the page is read on a worker instead, the table
+is empty and ``searching`` is True until it arrives (``first_page_arrived``),
+and a newer filter interrupts it.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 
 import logging
+import time
 
 import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
@@ -50,6 +59,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 MAX_PAGES = 30
 ASYNC_COUNT_FROM = 50_000  # claims (by highest id) from which counts run off the GUI thread
+FIRST_PAGE_BUDGET_MS = 40  # a first page that takes longer is read on a worker (big files only)
+PROGRESS_STEPS = 2000  # SQLite VM steps between looks at the clock while a first page is read
 
 ID_ROLE = Qt.ItemDataRole.UserRole  # the claim id, every column
 TERM_ROLE = Qt.ItemDataRole.UserRole + 1  # status / verdict stable id
@@ -88,6 +99,19 @@ def local_time(stamp: str | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+_LANE = None
+
+
+def _first_pages_lane():
+    """The thread that reads first pages too slow for the GUI thread (made when first needed)."""
+    global _LANE
+    if _LANE is None:
+        from desktop.views import worker
+
+        _LANE = worker.Lane("claimlog-first-pages")
+    return _LANE
+
+
 def _display_row(row: tuple) -> tuple:
     """Per page, not per paint: the texts each column shows."""
     return (
@@ -104,6 +128,7 @@ def _display_row(row: tuple) -> tuple:
 
 class ClaimsTableModel(QAbstractTableModel):
     count_settled = Signal()  # the exact count of the current filter is known again
+    first_page_arrived = Signal()  # a first page read on a worker is shown (``searching`` is False again)
 
     def __init__(self, parent=None, flt: search.ClaimFilter | None = None, hold_counts: bool = False):
         """``hold_counts``: a count to run off the GUI thread waits for ``release_counts()``.
@@ -124,6 +149,8 @@ class ClaimsTableModel(QAbstractTableModel):
         self._exact = True
         self._dense = True
         self._claimant_first = False  # see _starts_from_claimant
+        self._searching = False  # the first page is being read on a worker
+        self._pending_page: dict | None = None  # that read's handle, to interrupt it
         self._async = claims_plans.highest_id() >= ASYNC_COUNT_FROM
         self._live_total: int | None = None if self._async else self._query_live_total()
         self._recount()
@@ -158,6 +185,11 @@ class ClaimsTableModel(QAbstractTableModel):
         """Whether ``rowCount`` is the exact count (False while it is counted off the thread)."""
         return self._exact
 
+    @property
+    def searching(self) -> bool:
+        """Whether the first page is being read on a worker (the table is empty until it arrives)."""
+        return self._searching
+
     # -- counting --------------------------------------------------------
     def _recount(self) -> None:
         """Set the row count for the current filter (inside a model reset).
@@ -166,6 +198,7 @@ class ClaimsTableModel(QAbstractTableModel):
         first page, read here) with the exact count started on a worker.
         """
         self._generation += 1
+        self._cancel_pending_page()
         flt = self._filter
         self._claimant_first = self._starts_from_claimant(flt)
         if not self._async:
@@ -184,7 +217,11 @@ class ClaimsTableModel(QAbstractTableModel):
             rows = [(raw, _display_row(raw)) for raw in walked]
         else:
             self._dense = True if default else self._probe_dense(flt)
-            rows = self._fetch_page(0)
+            rows = self._fetch_page(0) if default else self._first_page_in_time()
+            if rows is None:  # read on a worker: nothing to show until it arrives
+                self._count, self._exact, self._searching = 0, False, True
+                self._read_first_page_on_worker()
+                return
         self._pages[0] = rows
         if len(rows) < PAGE_SIZE:
             self._count, self._exact = len(rows), True
@@ -217,6 +254,71 @@ class ClaimsTableModel(QAbstractTableModel):
             self.plans.append("walk")
             del self.plans[:-4]
         return rows
+
+    def _first_page_in_time(self) -> list[tuple] | None:
+        """The first page, or None when reading it would hold the GUI thread past the budget."""
+        connection = Claim._meta.database.connection()
+        deadline = time.perf_counter() + FIRST_PAGE_BUDGET_MS / 1000
+        connection.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
+        try:
+            return self._fetch_page(0)
+        except Exception as exc:
+            if not claims_plans.interrupted(exc):
+                raise
+            self.plans.append("worker")
+            del self.plans[:-4]
+            return None
+        finally:
+            connection.set_progress_handler(None, 0)
+
+    def _read_first_page_on_worker(self) -> None:
+        from desktop.views import worker
+
+        generation = self._generation
+        handle: dict = {}
+        self._pending_page = handle
+        flt = self._filter
+        statement = self._page_statement(flt, PAGE_SIZE, 0)
+        sparse = None
+        if self._dense and search.fts_query(flt.text) and flt.with_(text="").is_default:
+            query = search.claims(flt, *FIELDS).limit(PAGE_SIZE)
+            sparse = claims_plans.steer(query, *claims_plans.page_plan(flt, False, self._claimant_first))
+        worker.run_task(
+            self, claims_plans.run_rows, Claim._meta.database.obj, statement, handle, sparse, flt,
+            lane=_first_pages_lane(),
+            on_done=lambda rows: self._first_page_read(generation, rows),
+            on_error=lambda exc: self._first_page_failed(generation, exc),
+        )
+
+    def _cancel_pending_page(self) -> None:
+        handle, self._pending_page = self._pending_page, None
+        self._searching = False
+        if handle is not None:
+            claims_plans.interrupt(handle)
+
+    def _first_page_read(self, generation: int, rows: list[tuple]) -> None:
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return  # a newer filter, sort or edit, or the window went away
+        self.beginResetModel()
+        self._pending_page = None
+        self._searching = False
+        self._pages.clear()
+        self._pages[0] = [(raw, _display_row(raw)) for raw in rows]
+        self._count = len(rows)
+        self._exact = len(rows) < PAGE_SIZE
+        self.endResetModel()
+        self.first_page_arrived.emit()
+        if self._exact:
+            self.count_settled.emit()
+        else:
+            self._schedule_count()
+
+    def _first_page_failed(self, generation: int, exc: BaseException) -> None:
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return
+        log.warning("reading the first page off the GUI thread failed (%s); reading it here", exc)
+        self._count = PAGE_SIZE
+        self._first_page_read(generation, [raw for raw, _shown in self._fetch_page(0)])
 
     def _starts_from_claimant(self, flt: search.ClaimFilter) -> bool:
         """See ``claims_plans.claimant_first`` (one query's worth, when it applies)."""
@@ -416,12 +518,15 @@ class ClaimsTableModel(QAbstractTableModel):
         return [(raw, _display_row(raw)) for raw in raws]
 
     def _page_rows(self, flt: search.ClaimFilter, size: int, offset: int) -> list[tuple]:
+        return self._execute(self._page_statement(flt, size, offset))
+
+    def _page_statement(self, flt: search.ClaimFilter, size: int, offset: int) -> tuple:
         index, plus_live = self._page_plan(flt)
         if plus_live and claims_plans.narrowed_by_ids(flt):
             query = search.claims_by_ids(flt, *FIELDS).limit(size).offset(offset)
-            return self._run(query, inner_index="claim_dash_id")
+            return claims_plans.steer(query, inner_index="claim_dash_id")
         query = search.claims(flt, *FIELDS).limit(size).offset(offset)
-        return self._run(query, index, plus_live)
+        return claims_plans.steer(query, index, plus_live)
 
     def _page_plan(self, flt: search.ClaimFilter) -> tuple[str | None, bool]:
         return claims_plans.page_plan(flt, self._dense, self._claimant_first)
@@ -429,8 +534,10 @@ class ClaimsTableModel(QAbstractTableModel):
     def _run(self, query, index: str | None = None, plus_live: bool = False,
              inner_index: str | None = None) -> list[tuple]:
         """Execute a peewee query with the plan steering of ``claims_plans``."""
+        return self._execute(claims_plans.steer(query, index, plus_live, inner_index))
+
+    def _execute(self, statement: tuple) -> list[tuple]:
         self.queries += 1
-        statement = claims_plans.steer(query, index, plus_live, inner_index)
         self.plans.append(statement[3])
         del self.plans[:-4]
         rows, fell_back = claims_plans.execute(Claim._meta.database, statement)

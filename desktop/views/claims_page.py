@@ -128,6 +128,8 @@ class ClaimsPage(QWidget):
         self.model.rowsInserted.connect(lambda *_a: self._update_count())
         self.model.rowsRemoved.connect(lambda *_a: self._update_count())
         self.model.count_settled.connect(self._count_settled)
+        self.model.first_page_arrived.connect(self._first_page_arrived)
+        self._keep_when_found: int | None = None
         self._total = 0
         self._update_total()
         self._update_empty_state()
@@ -139,8 +141,17 @@ class ClaimsPage(QWidget):
         self.model.set_filter(flt)
         self.highlighter.set_terms(search.highlight_terms(flt.text))
         self._update_count()
+        self._keep_when_found = keep
+        if not self.model.searching:
+            self._select_kept(keep)
+
+    def _select_kept(self, keep: int | None) -> None:
         if keep is None or not self.select_claim(keep, only_if_cached=True):
             self._select_first_row()
+
+    def _first_page_arrived(self) -> None:
+        """A first page read on a worker is in: select as ``set_filter`` does."""
+        self._select_kept(self._keep_when_found)
 
     def _select_first_row(self) -> None:
         if self.model.rowCount() and not self.view.currentIndex().isValid():
@@ -243,6 +254,8 @@ class ClaimsPage(QWidget):
             noun += " in the trash"
         if default:
             return f"{total:,} {noun}"
+        if self.model.searching:
+            return f"Searching\u2026 of {total:,} {noun}"
         if not self.model.exact:
             return f"Counting matches\u2026 of {total:,} {noun}"
         return f"{shown:,} of {total:,} {noun}"
