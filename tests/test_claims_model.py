@@ -433,6 +433,7 @@ def test_the_window_releases_its_first_count_after_the_first_paint(qtbot, databa
 def slow_first_pages(monkeypatch, counts_off_thread):
     """Every first page of a filter overruns its budget: SQLite's progress handler stops it at once."""
     monkeypatch.setattr(claims_model, "FIRST_PAGE_BUDGET_MS", 0)
+    monkeypatch.setattr(claims_model, "SEARCH_BUDGET_MS", 0)
     monkeypatch.setattr(claims_model, "PROGRESS_STEPS", 1)
     monkeypatch.setattr(claims_plans, "walk_first_page", lambda *_a, **_k: None)  # it answers common searches
 
@@ -509,3 +510,67 @@ def test_the_window_says_searching_then_selects_the_first_match(qtbot, database,
         assert window.claims_page.current_claim_id() is None
     assert window.claims_page.current_claim_id() == sql_ids(flt)[0]
     qtbot.waitUntil(lambda: window.count_label.text() == "15 of 23 claims", timeout=5000)
+
+
+@pytest.fixture
+def bunched(database, monkeypatch, slow_first_pages):
+    """'river' is in half of the claims, all of them at the end of the headline order Z to A; every
+    first page overruns its budget (as walking that order far would at a million claims)."""
+    for n in range(10):
+        services.create_claim(services.ClaimInput(text=f"Zulu report {n} from the hills"))
+        services.create_claim(services.ClaimInput(text=f"Alpha report {n}: the river rose"))
+    model = ClaimsTableModel()
+    model.sort(COLUMN["headline"], Qt.SortOrder.DescendingOrder)
+    return model
+
+
+def test_a_search_the_lane_reads_from_its_matches_pages_on_from_its_matches(qtbot, bunched):
+    model = bunched
+    flt = search.ClaimFilter(text="river")
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+    expected = sql_ids(flt.with_(sort="headline", descending=True))
+    assert shown_ids(model)[:4] == expected[:4]
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    model.data(model.index(9, 0), ID_ROLE)  # a later page: from the matches too, though the count says dense
+    assert model.plans[-1] == "plus_live"
+    assert shown_ids(model) == expected
+    model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder)  # another order: judged again, the usual walk
+    model.data(model.index(0, 0), ID_ROLE)
+    assert model.plans[-1] == "index=claim_live_headline"
+
+
+def test_a_search_with_too_many_matches_to_sort_pages_on_along_the_order(qtbot, qtmodeltester, bunched,
+                                                                          monkeypatch):
+    monkeypatch.setattr(claims_plans, "SPARSE_ON_LANE", 5)
+    model = bunched
+    flt = search.ClaimFilter(text="river")
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+        assert model.searching and model.rowCount() == 0
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    model.data(model.index(9, 0), ID_ROLE)
+    assert model.plans[-1] == "index=claim_live_headline"
+    assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=True))
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_a_newer_filter_stops_the_count_of_the_older_one(qtbot, claims, counts_off_thread):
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    model.set_filter(search.ClaimFilter(text="river"))
+    older = model._pending_count
+    assert older is not None and not older.get("cancelled")
+    model.set_filter(search.ClaimFilter(text="covid"))
+    assert older["cancelled"] and model._pending_count is not older
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    worker.wait_for_all()
+    QCoreApplication.processEvents()
+    assert model.rowCount() == search.count_claims(search.ClaimFilter(text="covid")) == 8
+
+
+def test_a_count_stopped_before_it_starts_reads_nothing(database, claims):
+    handle = {"cancelled": True}
+    statement = claims_plans.count_statement(search.ClaimFilter(text="river"))
+    assert claims_plans.run_counts(database, [statement], handle) == []
+    assert claims_plans.run_counts(database, [statement], {}) == [15]

@@ -27,13 +27,16 @@ filter, sort or edit makes a late count stale (a generation number), so it is
 dropped. Small files count synchronously: there a ``COUNT`` takes a few
 milliseconds.
 
-The first page of a filter is read on the GUI thread only while that takes
-under ``FIRST_PAGE_BUDGET_MS`` (SQLite's progress handler stops it). A search
-whose matches are bunched far down the table's order (sorted by headline, an
-English word in a file whose Burmese headlines come first) can take 100-200
-ms at a million claims; then the page is read on a worker instead, the table
-is empty and ``searching`` is True until it arrives (``first_page_arrived``),
-and a newer filter interrupts it.
+A filter's first page is read here under SQLite's progress handler and handed
+to a lane (a background thread that keeps its own connection) past a budget:
+``SEARCH_BUDGET_MS`` for a search alone, whose matches may lie bunched far
+down the table's order (sorted by headline, an English word in a file whose
+Burmese headlines come first: 100-200 ms at a million claims), and
+``FIRST_PAGE_BUDGET_MS`` for any other filter. The table is then empty and
+``searching`` is True until the page arrives (``first_page_arrived``); a newer
+filter interrupts the read. On the lane a search that matches fewer than
+``claims_plans.SPARSE_ON_LANE`` claims is read from its matches, and so are
+its next pages.
 """
 
 from __future__ import annotations
@@ -59,7 +62,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 MAX_PAGES = 30
 ASYNC_COUNT_FROM = 50_000  # claims (by highest id) from which counts run off the GUI thread
-FIRST_PAGE_BUDGET_MS = 40  # a first page that takes longer is read on a worker (big files only)
+FIRST_PAGE_BUDGET_MS = 100  # a first page that takes longer is read on a lane instead (big files only)
+SEARCH_BUDGET_MS = 25  # the same for a search alone: its matches may lie bunched far down the order
 PROGRESS_STEPS = 2000  # SQLite VM steps between looks at the clock while a first page is read
 
 ID_ROLE = Qt.ItemDataRole.UserRole  # the claim id, every column
@@ -150,7 +154,9 @@ class ClaimsTableModel(QAbstractTableModel):
         self._dense = True
         self._claimant_first = False  # see _starts_from_claimant
         self._searching = False  # the first page is being read on a worker
+        self._sparse_search = False  # a search read from its matches, whatever the count says
         self._pending_page: dict | None = None  # that read's handle, to interrupt it
+        self._pending_count: dict | None = None  # the same for the count running on a worker
         self._async = claims_plans.highest_id() >= ASYNC_COUNT_FROM
         self._live_total: int | None = None if self._async else self._query_live_total()
         self._recount()
@@ -199,6 +205,7 @@ class ClaimsTableModel(QAbstractTableModel):
         """
         self._generation += 1
         self._cancel_pending_page()
+        self._sparse_search = False
         flt = self._filter
         self._claimant_first = self._starts_from_claimant(flt)
         if not self._async:
@@ -217,7 +224,11 @@ class ClaimsTableModel(QAbstractTableModel):
             rows = [(raw, _display_row(raw)) for raw in walked]
         else:
             self._dense = True if default else self._probe_dense(flt)
-            rows = self._fetch_page(0) if default else self._first_page_in_time()
+            if default:
+                rows = self._fetch_page(0)
+            else:
+                alone = bool(search.fts_query(flt.text)) and flt.with_(text="").is_default
+                rows = self._first_page_in_time(SEARCH_BUDGET_MS if alone else FIRST_PAGE_BUDGET_MS)
             if rows is None:  # read on a worker: nothing to show until it arrives
                 self._count, self._exact, self._searching = 0, False, True
                 self._read_first_page_on_worker()
@@ -255,10 +266,10 @@ class ClaimsTableModel(QAbstractTableModel):
             del self.plans[:-4]
         return rows
 
-    def _first_page_in_time(self) -> list[tuple] | None:
-        """The first page, or None when reading it would hold the GUI thread past the budget."""
+    def _first_page_in_time(self, budget_ms: float) -> list[tuple] | None:
+        """The first page, or None when reading it would hold the GUI thread past ``budget_ms``."""
         connection = Claim._meta.database.connection()
-        deadline = time.perf_counter() + FIRST_PAGE_BUDGET_MS / 1000
+        deadline = time.perf_counter() + budget_ms / 1000
         connection.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
         try:
             return self._fetch_page(0)
@@ -286,22 +297,26 @@ class ClaimsTableModel(QAbstractTableModel):
         worker.run_task(
             self, claims_plans.run_rows, Claim._meta.database.obj, statement, handle, sparse, flt,
             lane=_first_pages_lane(),
-            on_done=lambda rows: self._first_page_read(generation, rows),
+            on_done=lambda rows: self._first_page_read(generation, rows, handle.get("plan") == "plus_live"),
             on_error=lambda exc: self._first_page_failed(generation, exc),
         )
 
     def _cancel_pending_page(self) -> None:
-        handle, self._pending_page = self._pending_page, None
+        """Stop the reads of an older filter still running off the GUI thread: its first page and its count."""
         self._searching = False
-        if handle is not None:
-            claims_plans.interrupt(handle)
+        for name in ("_pending_page", "_pending_count"):
+            handle = getattr(self, name)
+            setattr(self, name, None)
+            if handle is not None:
+                claims_plans.interrupt(handle)
 
-    def _first_page_read(self, generation: int, rows: list[tuple]) -> None:
+    def _first_page_read(self, generation: int, rows: list[tuple], from_matches: bool = False) -> None:
         if not shiboken6.isValid(self) or generation != self._generation:
             return  # a newer filter, sort or edit, or the window went away
         self.beginResetModel()
         self._pending_page = None
         self._searching = False
+        self._sparse_search = from_matches  # the next pages too: walking the order would go as far
         self._pages.clear()
         self._pages[0] = [(raw, _display_row(raw)) for raw in rows]
         self._count = len(rows)
@@ -352,8 +367,10 @@ class ClaimsTableModel(QAbstractTableModel):
         jobs = [self._count_statement()]
         if self._live_total is None:
             jobs.append(claims_plans.live_statement())
+        handle: dict = {}
+        self._pending_count = handle
         worker.run_task(
-            self, claims_plans.run_counts, Claim._meta.database.obj, jobs,
+            self, claims_plans.run_counts, Claim._meta.database.obj, jobs, handle,
             on_done=lambda counts: self._count_arrived(generation, counts),
             on_error=lambda exc: self._count_failed(generation, exc),
         )
@@ -397,6 +414,7 @@ class ClaimsTableModel(QAbstractTableModel):
         # claims by id, not by row).
         self.beginResetModel()
         self._filter = self._filter.with_(sort=key, descending=descending)
+        self._sparse_search = False  # judged for the order it was seen in
         self._pages.clear()
         self.endResetModel()
 
@@ -529,7 +547,7 @@ class ClaimsTableModel(QAbstractTableModel):
         return claims_plans.steer(query, index, plus_live)
 
     def _page_plan(self, flt: search.ClaimFilter) -> tuple[str | None, bool]:
-        return claims_plans.page_plan(flt, self._dense, self._claimant_first)
+        return claims_plans.page_plan(flt, self._dense and not self._sparse_search, self._claimant_first)
 
     def _run(self, query, index: str | None = None, plus_live: bool = False,
              inner_index: str | None = None) -> list[tuple]:
