@@ -100,6 +100,8 @@ BATCH = 10_000  # claims per executemany round (and per progress call)
 PARALLEL_FROM = 50_000  # from this many claims up, rows are built in a helper process
 BULK_JOURNAL_FROM = 20_000  # from this many claims up, a rollback journal (see _leave_wal)
 # (A larger page cache than db.py's 64 MB was tried: 256 MB and 800 MB were no faster at 1M claims.)
+FTS_BULK_HASH_BYTES = 16 * 1024 * 1024  # terms gathered in memory before FTS5 writes a segment, while loading
+FTS_HASH_BYTES = 1024 * 1024  # FTS5's own default, restored (the setting is stored in the file)
 REBUILD_INDEXES_FROM = 20_000  # from this many claims up, some indexes are dropped and built again at the end
 # The claim and source tables carry an index per sortable column (dozens on claim): keeping
 # them up to date row by row costs about three times more than dropping them and building
@@ -375,6 +377,7 @@ def _write(conn, n: int, seed: int, progress, parallel: bool) -> dict:
     if bulk_fts:
         for table in FTS_TABLES:
             conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
+            conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', {FTS_BULK_HASH_BYTES})")
     ex = conn.executemany
     batches = _from_helper(setup) if parallel else _Producer(setup).batches()
     try:
@@ -403,6 +406,7 @@ def _write(conn, n: int, seed: int, progress, parallel: bool) -> dict:
     if bulk_fts:
         for table in FTS_TABLES:
             conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', {FTS_AUTOMERGE})")
+            conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', {FTS_HASH_BYTES})")
     if dropped:
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         conn.execute(f"PRAGMA cache_size = {-INDEX_BUILD_CACHE_KIB}")
