@@ -535,9 +535,10 @@ def test_a_search_the_lane_reads_from_its_matches_pages_on_from_its_matches(qtbo
     model.data(model.index(9, 0), ID_ROLE)  # a later page: from the matches too, though the count says dense
     assert model.plans[-1] == "plus_live"
     assert shown_ids(model) == expected
-    model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder)  # another order: judged again, the usual walk
-    model.data(model.index(0, 0), ID_ROLE)
-    assert model.plans[-1] == "index=claim_live_headline"
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):  # another order: read again, as a new filter
+        model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=False))
 
 
 def test_a_search_with_too_many_matches_to_sort_pages_on_along_the_order(qtbot, qtmodeltester, bunched,
@@ -574,3 +575,21 @@ def test_a_count_stopped_before_it_starts_reads_nothing(database, claims):
     statement = claims_plans.count_statement(search.ClaimFilter(text="river"))
     assert claims_plans.run_counts(database, [statement], handle) == []
     assert claims_plans.run_counts(database, [statement], {}) == [15]
+
+
+def test_sorting_a_filter_on_a_big_file_reads_its_first_page_as_a_filter_change_does(qtbot, claims,
+                                                                                     slow_first_pages):
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    flt = search.ClaimFilter(text="river")
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.sort(COLUMN["headline"], Qt.SortOrder.DescendingOrder)  # a header click
+        assert model.searching and model.rowCount() == 0  # not read on the GUI thread, past its budget
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=True))
+    model.set_filter(search.ClaimFilter())
+    model.sort(COLUMN["claimant"], Qt.SortOrder.AscendingOrder)  # no filter: the index walk, at once
+    assert not model.searching and model.exact

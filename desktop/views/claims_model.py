@@ -410,10 +410,16 @@ class ClaimsTableModel(QAbstractTableModel):
         descending = order == Qt.SortOrder.DescendingOrder
         if key == self._filter.sort and descending == self._filter.descending:
             return
+        flt = self._filter.with_(sort=key, descending=descending)
+        if self._async and not flt.with_(trash=False).is_default:
+            # A filter on a big file: its first page in the new order is read as after a filter change
+            # (walk, budget, lane), since its matches may lie bunched far down that order.
+            self._reset(flt)
+            return
         # Same rows in another order: reset (the page keeps the selected
         # claims by id, not by row).
         self.beginResetModel()
-        self._filter = self._filter.with_(sort=key, descending=descending)
+        self._filter = flt
         self._sparse_search = False  # judged for the order it was seen in
         self._pages.clear()
         self.endResetModel()
