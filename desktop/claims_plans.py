@@ -153,7 +153,7 @@ def _walk_base(flt: search.ClaimFilter) -> search.ClaimFilter | None:
     alone is cheap, and the words of a plain search must all match, so its
     claims hold every match.
     """
-    if flt.trash or not flt.with_(text="").is_default or not search.fts_query(flt.text):
+    if not flt.is_search_alone:
         return None
     words = flt.text.split()
     if (len(words) >= 2 and len(words[-1]) <= SHORT_LAST_WORD

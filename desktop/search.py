@@ -160,6 +160,11 @@ class ClaimFilter:
     def is_default(self) -> bool:
         return self == ClaimFilter(sort=self.sort, descending=self.descending)
 
+    @property
+    def is_search_alone(self) -> bool:
+        """A full-text search over the live claims and nothing else (what typing in the search box asks)."""
+        return self.with_(text="").is_default and fts_query(self.text) is not None
+
 
 def names_ids(flt: ClaimFilter) -> bool:
     """Whether the filter names its claims by id: a full-text search, tags or a selection."""

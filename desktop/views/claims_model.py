@@ -227,8 +227,7 @@ class ClaimsTableModel(QAbstractTableModel):
             if default:
                 rows = self._fetch_page(0)
             else:
-                alone = bool(search.fts_query(flt.text)) and flt.with_(text="").is_default
-                rows = self._first_page_in_time(SEARCH_BUDGET_MS if alone else FIRST_PAGE_BUDGET_MS)
+                rows = self._first_page_in_time(SEARCH_BUDGET_MS if flt.is_search_alone else FIRST_PAGE_BUDGET_MS)
             if rows is None:  # read on a worker: nothing to show until it arrives
                 self._count, self._exact, self._searching = 0, False, True
                 self._read_first_page_on_worker()
@@ -291,7 +290,7 @@ class ClaimsTableModel(QAbstractTableModel):
         flt = self._filter
         statement = self._page_statement(flt, PAGE_SIZE, 0)
         sparse = None
-        if self._dense and search.fts_query(flt.text) and flt.with_(text="").is_default:
+        if self._dense and flt.is_search_alone:
             query = search.claims(flt, *FIELDS).limit(PAGE_SIZE)
             sparse = claims_plans.steer(query, *claims_plans.page_plan(flt, False, self._claimant_first))
         worker.run_task(
