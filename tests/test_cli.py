@@ -14,6 +14,7 @@ import pytest
 
 from desktop import db as dbmod
 from desktop import services
+from tests.conftest import make_interrupted_copy, make_older_file
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_CLAIMLOG = Path(sys.executable).with_name("claimlog")
@@ -304,18 +305,7 @@ def test_data_layer_and_subcommands_load_no_qt(tmp_path):
 def test_check_explains_an_interrupted_write_and_a_write_rolls_it_back(tmp_path, make_claim, database, db_path):
     """A copy taken mid-transaction is what a killed writer leaves: the file plus a hot -journal."""
     make_claim("Committed before the interrupted write")
-    dbmod.close_database(database)
-    writer = sqlite3.connect(db_path, isolation_level=None)
-    writer.execute("PRAGMA journal_mode=DELETE")
-    writer.execute("PRAGMA cache_size=10")  # spill to the file, so the journal holds the old pages
-    writer.execute("BEGIN IMMEDIATE")
-    writer.execute("UPDATE claim SET context = ?", ("x" * 50_000,))
-    writer.executemany("INSERT INTO tag (name) VALUES (?)", [(f"half-written {i}",) for i in range(3000)])
-    crashed = tmp_path / "crashed.db"
-    shutil.copy(db_path, crashed)
-    shutil.copy(str(db_path) + "-journal", str(crashed) + "-journal")
-    writer.execute("ROLLBACK")
-    writer.close()
+    crashed = make_interrupted_copy(tmp_path, database, db_path)
 
     result = claimlog(tmp_path, "check", "--db", crashed)
     assert result.returncode == 3
@@ -330,14 +320,7 @@ def test_check_explains_an_interrupted_write_and_a_write_rolls_it_back(tmp_path,
 
 
 def test_a_command_that_upgrades_an_older_file_says_so_first(tmp_path):
-    folder = tmp_path / "older-migrations"
-    folder.mkdir()
-    for _number, name in dbmod.migration_files()[:-1]:
-        shutil.copy(dbmod.MIGRATIONS_DIR / f"{name}.py", folder / f"{name}.py")
-    path = tmp_path / "older.db"
-    db = dbmod.open_database(path, migrations_dir=folder)
-    services.create_claim(services.ClaimInput(text="Made before the upgrade"))
-    dbmod.close_database(db)
+    path = make_older_file(tmp_path, ["Made before the upgrade"])
 
     checked = claimlog(tmp_path, "check", "--db", path)  # reads only: no upgrade, nothing said of one
     assert checked.returncode == 0 and "upgrading" not in checked.stderr

@@ -15,6 +15,7 @@ from desktop import db as dbmod
 from desktop import services
 from desktop.errors import DatabaseOpenError
 from desktop.models import Claim, database as proxy
+from tests.conftest import make_interrupted_copy
 
 
 def _pragmas(db) -> dict:
@@ -290,29 +291,9 @@ def test_read_only_open_of_a_file_that_needs_an_upgrade_is_refused(tmp_path):
         dbmod.close_database(db)
 
 
-def _interrupted_copy(tmp_path, make_claim, database, db_path) -> Path:
-    """What a writer killed mid-transaction in rollback-journal mode leaves: half-written pages plus a hot
-    -journal holding the old ones (the writer's cache is tiny, so the new pages spill into the file)."""
-    import shutil
-
-    make_claim("Committed before the interrupted write")
-    dbmod.close_database(database)
-    writer = sqlite3.connect(db_path, isolation_level=None)
-    writer.execute("PRAGMA journal_mode=DELETE")
-    writer.execute("PRAGMA cache_size=10")
-    writer.execute("BEGIN IMMEDIATE")
-    writer.execute("UPDATE claim SET context = ?", ("x" * 50_000,))
-    writer.executemany("INSERT INTO tag (name) VALUES (?)", [(f"half-written {i}",) for i in range(3000)])
-    crashed = tmp_path / "crashed.db"
-    shutil.copy(db_path, crashed)
-    shutil.copy(str(db_path) + "-journal", str(crashed) + "-journal")
-    writer.execute("ROLLBACK")
-    writer.close()
-    return crashed
-
-
 def test_opening_to_write_rolls_an_interrupted_write_back_before_checking(tmp_path, make_claim, database, db_path):
-    crashed = _interrupted_copy(tmp_path, make_claim, database, db_path)
+    make_claim("Committed before the interrupted write")
+    crashed = make_interrupted_copy(tmp_path, database, db_path)
     # read as it lies (ignoring the journal), the file fails the check: it must not be judged that way
     as_it_lies = sqlite3.connect(dbmod._ro_uri(crashed, immutable=True), uri=True)
     assert as_it_lies.execute("PRAGMA quick_check").fetchall() != [("ok",)]
@@ -328,7 +309,8 @@ def test_opening_to_write_rolls_an_interrupted_write_back_before_checking(tmp_pa
 
 
 def test_opening_read_only_reports_an_interrupted_write_as_one(tmp_path, make_claim, database, db_path):
-    crashed = _interrupted_copy(tmp_path, make_claim, database, db_path)
+    make_claim("Committed before the interrupted write")
+    crashed = make_interrupted_copy(tmp_path, database, db_path)
     before = crashed.read_bytes()
     with pytest.raises(DatabaseOpenError) as caught:
         dbmod.open_checked(crashed, readonly=True, full_check=True)

@@ -15,6 +15,7 @@ from desktop import db as dbmod
 from desktop import services
 from desktop.errors import DatabaseOpenError, StorageError
 from desktop.views import application as appmod
+from tests.conftest import make_older_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -475,24 +476,6 @@ def test_damage_found_while_reading_switches_to_read_only_and_offers_restore(tmp
     assert damaged.read_bytes() == before
 
 
-def _older_file(tmp_path: Path) -> Path:
-    """A file with claims, made by the Claimlog one schema version before this one."""
-    import shutil
-
-    folder = tmp_path / "older-migrations"
-    folder.mkdir()
-    for number, name in dbmod.migration_files()[:-1]:
-        shutil.copy(dbmod.MIGRATIONS_DIR / f"{name}.py", folder / f"{name}.py")
-    path = tmp_path / "older.db"
-    db = dbmod.open_database(path, migrations_dir=folder)
-    try:
-        for text in ("Older claim one", "Older claim two"):
-            services.create_claim(services.ClaimInput(text=text))
-    finally:
-        dbmod.close_database(db)
-    return path
-
-
 def _visible_progress():
     from PySide6.QtWidgets import QApplication, QProgressDialog
 
@@ -505,7 +488,7 @@ def test_an_older_file_is_upgraded_off_the_gui_thread_under_a_progress_window(qt
 
     from desktop.views import worker
 
-    path = _older_file(tmp_path)
+    path = make_older_file(tmp_path)
     assert dbmod.needs_upgrade(path)
     monkeypatch.setattr(worker, "SHOW_AFTER_MS", 0)
     shown = threading.Event()
@@ -538,7 +521,7 @@ def test_an_older_file_is_upgraded_off_the_gui_thread_under_a_progress_window(qt
 
 
 def test_an_upgrade_that_fails_reaches_the_start_up_flow_and_leaves_the_file(qtbot, tmp_path, monkeypatch):
-    path = _older_file(tmp_path)
+    path = make_older_file(tmp_path)
     before = _digest(path)
 
     def upgrade(p):
