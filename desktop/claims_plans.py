@@ -35,12 +35,11 @@ matches every live row, then sorts a million rows (1.6 s). So:
   column; other counts are left to the planner, which answers them from
   covering indexes (20-90 ms);
 - the first page of a search alone that matches a large share of the claims
-  (a word or two letters typed: "to" is in 565,000 of a million) is found by
-  walking the sort index and testing the claims met on the way against the
-  same query in a small in-memory full-text table (``walk_first_page``): the
-  usual plan first merges every matching term and builds the set of all
-  matches (84 ms for "to"; the walk, 8 ms). Plain words ending in a short one
-  ("prisoners re") walk the claims of the other words the same way.
+  is found by a walk of the sort index (``desktop.claims_walk``).
+
+Statements also run off the GUI thread here: counts (``run_counts``) and
+first pages too slow for it (``run_rows``, on a lane), both stoppable by the
+GUI thread through a handle (``interrupt``).
 
 A steered statement is a tuple (steered SQL, plain SQL, params, plan name
 [, plain params]); ``execute`` falls back to the plain SQL, which means the
@@ -49,7 +48,6 @@ same, when the steered one names an index an older file lacks.
 
 from __future__ import annotations
 
-import re
 
 from peewee import SQL, fn
 
@@ -131,127 +129,6 @@ def _proven_dense(flt: search.ClaimFilter, match: str, limit: int) -> bool:
     except Exception:  # an older file without the index: the general probe decides
         return False
     return found >= limit
-
-
-WALK_SAMPLE = 100  # claims read first, to judge how much of the walk a search matches
-WALK_MIN_SHARE = 0.15  # the walk goes on only if at least this share of them matched
-WALK_MAX = 2000  # claims read in all before the usual plan takes over
-WALK_TABLE = "claim_walk"  # the in-memory full-text table of the claims met on a walk (TEMP, per connection)
-
-
-SHORT_LAST_WORD = 3  # a search of words whose last one has at most this many letters walks its other words
-_PLAIN_WORD = re.compile(r"\w+")
-
-
-def _walk_base(flt: search.ClaimFilter) -> search.ClaimFilter | None:
-    """The filter whose claims a walk for ``flt`` reads (a superset of its matches), or None.
-
-    A search alone: every live claim. Plain words ending in a short one
-    ("prisoners re"): the claims matching the other words. The short word is a
-    prefix of hundreds of terms ("re": report, released, rebels...), which the
-    usual plan merges in full before its first row (160 ms), while "prisoners"
-    alone is cheap, and the words of a plain search must all match, so its
-    claims hold every match.
-    """
-    if not flt.is_search_alone:
-        return None
-    words = flt.text.split()
-    if (len(words) >= 2 and len(words[-1]) <= SHORT_LAST_WORD
-            and all(_PLAIN_WORD.fullmatch(w) and search.index_text(w) == w
-                    and w.upper() not in ("AND", "OR", "NOT", "NEAR") for w in words)):
-        # Quoted, each word is the same whole term as in the search (only the last one is a prefix).
-        return flt.with_(text=" ".join(f'"{w}"' for w in words[:-1]))
-    return flt.with_(text="")
-
-
-def walk_first_page(database, flt: search.ClaimFilter, columns, size: int, live: int = 0) -> list[tuple] | None:
-    """The first ``size`` rows of a search matching a large share of the claims; None otherwise.
-
-    Applies to a full-text search with no other filter (what typing in the
-    search box asks). Claims are read along the live index of the sort column,
-    as the page of a dense filter is, and their stored index entries
-    (``claim_fts``: text, context, claimant, tags, sources, already split as
-    indexed) are copied into a TEMP FTS5 table with the same columns and
-    tokenizer, where the same MATCH picks the members: the same rows, in the
-    same order, as the usual page query, without the full set of matches.
-
-    After ``WALK_SAMPLE`` claims, a share of members under ``WALK_MIN_SHARE``
-    hands the search to the usual plan (a few milliseconds lost); so does a
-    page not filled within ``WALK_MAX`` claims, or any error (an older file
-    without the index, a connection that cannot make TEMP tables). A walk that
-    reads every live claim returns all the matches, fewer than ``size``.
-    """
-    base = _walk_base(flt)
-    if base is None:
-        return None
-    match = search.fts_query(flt.text)
-    walk = search.claims(base, *columns)
-    try:
-        if base.text:  # the claims of the other words, read as their own pages would be
-            plan = page_plan(base, probe_dense(base, dense_threshold(base, live), False), False)
-        else:
-            plan = ("claim_live_" + search.SORT_KEYS.get(flt.sort, Claim.updated_at).column_name, False)
-        _walk_table(database)
-        steered, plain, params, _plan = steer(walk.limit(WALK_MAX), *plan)
-        if steered == plain:  # never an unsteered walk: it could sort every live claim
-            return None
-        cursor = database.execute_sql(steered, params)  # stepped as far as needed, never run twice
-        return _walk_members(database, cursor, match, size)
-    except Exception:  # noqa: BLE001 - the usual plan gives the same rows
-        return None
-
-
-def _walk_members(database, cursor, match: str, size: int) -> list[tuple] | None:
-    found: list[tuple] = []
-    read = 0
-    want = WALK_SAMPLE
-    try:
-        while True:
-            rows = cursor.fetchmany(want)
-            read += len(rows)
-            found += _members(database, rows, match) if rows else []
-            if len(found) >= size:
-                return found[:size]
-            if len(rows) < want:  # every live claim was read: these are all the matches
-                return found
-            if len(found) < WALK_MIN_SHARE * read:
-                return None
-            share = max(len(found), 1) / read
-            want = min(WALK_MAX - read, int((size - len(found)) / share * 1.25) + 1)
-            if want <= 0:
-                return None
-    finally:
-        cursor.close()  # ends the read at once: a statement left open would hold its snapshot
-
-
-_PREFIX_OPTION = re.compile(r"""\s*,\s*prefix\s*=\s*('[^']*'|"[^"]*"|[^,)\s]+)""", re.IGNORECASE)
-
-
-def _walk_table(database) -> None:
-    """Make the TEMP table with the file's own index definition: the same columns and tokenizer.
-
-    Without its prefix indexes (migration 0008), which change no match and would
-    only slow down copying the claims met.
-    """
-    (sql,) = database.execute_sql("SELECT sql FROM main.sqlite_master WHERE name = 'claim_fts'").fetchone()
-    head, arguments = sql.split("(", 1)
-    if "fts5" not in head.lower() or "content" in arguments.lower():
-        raise ValueError(f"claim_fts is not the index this walk knows: {sql}")
-    arguments = _PREFIX_OPTION.sub("", arguments)
-    database.execute_sql(f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{WALK_TABLE}" USING fts5({arguments}')
-
-
-def _members(database, rows: list[tuple], match: str) -> list[tuple]:
-    """Those of ``rows`` (claim id first) whose index entry matches ``match``, in their order."""
-    fields = ", ".join(f.column_name for f in ClaimIndex._meta.sorted_fields if f.column_name != "rowid")
-    ids = [row[0] for row in rows]
-    database.execute_sql(f'DELETE FROM temp."{WALK_TABLE}"')
-    database.execute_sql(
-        f'INSERT INTO temp."{WALK_TABLE}" (rowid, {fields}) SELECT rowid, {fields} FROM main."claim_fts" '
-        f'WHERE rowid IN ({",".join("?" * len(ids))})', ids)
-    hits = {rowid for (rowid,) in database.execute_sql(
-        f'SELECT rowid FROM temp."{WALK_TABLE}" WHERE "{WALK_TABLE}" MATCH ?', (match,))}
-    return [row for row in rows if row[0] in hits]
 
 
 def weighs_claimant(flt: search.ClaimFilter) -> bool:

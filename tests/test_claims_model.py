@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QCoreApplication, Qt
 
-from desktop import claims_plans, search, services
+from desktop import claims_plans, claims_walk, search, services
 from desktop.models import Claim
 from desktop.views import claims_model, worker
 from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, TERM_ROLE, ClaimsTableModel
@@ -296,8 +296,8 @@ def test_a_common_search_on_a_big_file_walks_to_its_first_page(qtbot, qtmodeltes
                                                                 monkeypatch, text, walked):
     """'claim' is in every claim: walked; 'river' and 'covid' are each in half of the six claims updated last,
     under the share that is walked here: the usual plan."""
-    monkeypatch.setattr(claims_plans, "WALK_SAMPLE", 6)
-    monkeypatch.setattr(claims_plans, "WALK_MIN_SHARE", 0.75)
+    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 6)
+    monkeypatch.setattr(claims_walk, "WALK_MIN_SHARE", 0.75)
     services.trash_claims([claims[-1]])
     model = ClaimsTableModel()
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
@@ -435,7 +435,7 @@ def slow_first_pages(monkeypatch, counts_off_thread):
     monkeypatch.setattr(claims_model, "FIRST_PAGE_BUDGET_MS", 0)
     monkeypatch.setattr(claims_model, "SEARCH_BUDGET_MS", 0)
     monkeypatch.setattr(claims_model, "PROGRESS_STEPS", 1)
-    monkeypatch.setattr(claims_plans, "walk_first_page", lambda *_a, **_k: None)  # it answers common searches
+    monkeypatch.setattr(claims_walk, "walk_first_page", lambda *_a, **_k: None)  # it answers common searches
 
 
 @pytest.mark.parametrize("flt", [

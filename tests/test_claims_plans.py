@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop import claims_plans, search, services
+from desktop import claims_plans, claims_walk, search, services
 
 
 @pytest.fixture
@@ -91,15 +91,15 @@ def _usual_first_page(flt, size):
 def _walk(database, flt, size, live=0):
     from desktop.models import Claim
 
-    return claims_plans.walk_first_page(database, flt, (Claim.id, Claim.headline, Claim.updated_at), size, live)
+    return claims_walk.walk_first_page(database, flt, (Claim.id, Claim.headline, Claim.updated_at), size, live)
 
 
 @pytest.fixture
 def eager_walk(monkeypatch):
     """A walk that never gives up early: every search is walked, in small steps."""
-    monkeypatch.setattr(claims_plans, "WALK_SAMPLE", 7)
-    monkeypatch.setattr(claims_plans, "WALK_MIN_SHARE", 0.0)
-    monkeypatch.setattr(claims_plans, "WALK_MAX", 10_000)
+    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 7)
+    monkeypatch.setattr(claims_walk, "WALK_MIN_SHARE", 0.0)
+    monkeypatch.setattr(claims_walk, "WALK_MAX", 10_000)
 
 
 SORTS = [("updated_at", True), ("headline", False), ("claimed_on", True), ("claimant", False), ("evidence", True)]
@@ -120,7 +120,7 @@ def test_the_walk_finds_the_usual_first_page(database, walk_claims, eager_walk, 
 
 
 def test_what_a_walk_reads():
-    base = claims_plans._walk_base
+    base = claims_walk._walk_base
     assert base(search.ClaimFilter(text="town")) == search.ClaimFilter()
     assert base(search.ClaimFilter(text="prisoners re", sort="headline")) == search.ClaimFilter(
         text='"prisoners"', sort="headline")
@@ -151,13 +151,13 @@ def test_the_walk_agrees_with_the_usual_plan_on_any_search(database, walk_claims
 
 
 def test_the_walk_gives_way_where_it_does_not_pay(database, walk_claims, monkeypatch):
-    monkeypatch.setattr(claims_plans, "WALK_SAMPLE", 20)
+    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 20)
     # a rare word: after the sample, too few members to walk on
     assert _walk(database, search.ClaimFilter(text="lashio"), 5) is None
     # a common one is walked
     assert _walk(database, search.ClaimFilter(text="the"), 5) == _usual_first_page(search.ClaimFilter(text="the"), 5)
     # a page the walk cannot fill within its budget
-    monkeypatch.setattr(claims_plans, "WALK_MAX", 30)
+    monkeypatch.setattr(claims_walk, "WALK_MAX", 30)
     assert _walk(database, search.ClaimFilter(text="the"), 29) is None
     # only a search alone is walked
     for flt in (search.ClaimFilter(text="the", statuses=frozenset({"in_progress"})),
@@ -203,7 +203,7 @@ def test_the_walk_table_has_the_index_columns_and_tokenizer_but_no_prefix_index(
     assert _walk(database, flt, 5) == _usual_first_page(flt, 5)
     (main_sql,) = database.execute_sql("SELECT sql FROM main.sqlite_master WHERE name = 'claim_fts'").fetchone()
     (walk_sql,) = database.execute_sql(
-        f"SELECT sql FROM temp.sqlite_master WHERE name = '{claims_plans.WALK_TABLE}'").fetchone()
+        f"SELECT sql FROM temp.sqlite_master WHERE name = '{claims_walk.WALK_TABLE}'").fetchone()
     assert "prefix='2 3'" in main_sql
     assert "prefix" not in walk_sql
     assert walk_sql.split("fts5", 1)[1].strip() == main_sql.split("fts5", 1)[1].replace(", prefix='2 3'", "").strip()

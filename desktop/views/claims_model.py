@@ -22,7 +22,7 @@ provisional row count (that page); the exact count runs on a worker thread
 with its own connection and arrives as inserted rows and ``count_settled``.
 Until then only the first page can be reached and ``exact`` is False. A search
 in a large share of the claims finds its first page by a walk that needs no
-probe (``claims_plans.walk_first_page``). A newer
+probe (``claims_walk``). A newer
 filter, sort or edit makes a late count stale (a generation number), so it is
 dropped. Small files count synchronously: there a ``COUNT`` takes a few
 milliseconds.
@@ -52,7 +52,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
 from peewee import SQL, Tuple, fn
 
-from desktop import claims_plans
+from desktop import claims_plans, claims_walk
 from desktop import search
 from desktop.models import Claim
 from desktop.workflow import label
@@ -256,9 +256,9 @@ class ClaimsTableModel(QAbstractTableModel):
         return claims_plans.probe_dense(flt, self._threshold(flt), self._claimant_first)
 
     def _walk_first_page(self, flt: search.ClaimFilter) -> list[tuple] | None:
-        """See ``claims_plans.walk_first_page``."""
+        """See ``claims_walk.walk_first_page``."""
         live = self._live_total if self._live_total is not None else claims_plans.highest_id()
-        rows = claims_plans.walk_first_page(Claim._meta.database, flt, FIELDS, PAGE_SIZE, live)
+        rows = claims_walk.walk_first_page(Claim._meta.database, flt, FIELDS, PAGE_SIZE, live)
         if rows is not None:
             self.queries += 1
             self.plans.append("walk")
