@@ -316,6 +316,7 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
         database.execute_sql(f"PRAGMA cache_size = {-LANE_CACHE_KIB}")
         if sparse is not None and not probe_dense(flt, SPARSE_ON_LANE, False):
             statement = sparse
+            handle["from_matches"] = True
         handle["plan"] = statement[3]
         return execute(database, statement)[0]
     except Exception as exc:

@@ -204,7 +204,7 @@ class ClaimsTableModel(QAbstractTableModel):
         first page, read here) with the exact count started on a worker.
         """
         self._generation += 1
-        self._cancel_pending_page()
+        self._stop_older_reads()
         self._sparse_search = False
         flt = self._filter
         self._claimant_first = self._starts_from_claimant(flt)
@@ -296,11 +296,11 @@ class ClaimsTableModel(QAbstractTableModel):
         worker.run_task(
             self, claims_plans.run_rows, Claim._meta.database.obj, statement, handle, sparse, flt,
             lane=_first_pages_lane(),
-            on_done=lambda rows: self._first_page_read(generation, rows, handle.get("plan") == "plus_live"),
+            on_done=lambda rows: self._first_page_read(generation, rows, handle.get("from_matches", False)),
             on_error=lambda exc: self._first_page_failed(generation, exc),
         )
 
-    def _cancel_pending_page(self) -> None:
+    def _stop_older_reads(self) -> None:
         """Stop the reads of an older filter still running off the GUI thread: its first page and its count."""
         self._searching = False
         for name in ("_pending_page", "_pending_count"):
@@ -419,7 +419,6 @@ class ClaimsTableModel(QAbstractTableModel):
         # claims by id, not by row).
         self.beginResetModel()
         self._filter = flt
-        self._sparse_search = False  # judged for the order it was seen in
         self._pages.clear()
         self.endResetModel()
 
