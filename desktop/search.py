@@ -80,6 +80,12 @@ def fts_query(user_text: str, prefix_last: bool = True) -> str | None:
     return query
 
 
+def written_unspaced(text: str) -> bool:
+    """Whether ``text`` starts in a script written without spaces (Burmese, Thai, Chinese...), where a
+    search finds pieces inside words; elsewhere a search term (or its prefix) starts a word."""
+    return bool(text) and _UNBROKEN_RUN.match(text) is not None
+
+
 def highlight_terms(user_text: str) -> list[str]:
     """The words and phrases of a search, for views to highlight (longest first)."""
     terms = re.findall(r'"([^"]+)"|(\S+)', user_text or "")

@@ -578,3 +578,17 @@ def test_a_staged_window_restores_the_remembered_layout(qtbot, database, claims)
     assert second.size().width() == width
     assert second.splitter.sizes() == sizes
     assert second.claims_view.horizontalHeader().sectionSize(COLUMN["claimant"]) == 205
+
+
+def test_highlighted_where_the_search_matched():
+    from desktop import search
+    from desktop.views.delegates import match_spans
+
+    text = "A video shared on 23 June shows the Army at Lashio"
+    assert [text[a:b] for a, b in match_spans(text, ["ar"])] == ["Ar"]  # not inside "shared"
+    assert [text[a:b] for a, b in match_spans(text, ["lashio", "23"])] == ["23", "Lashio"]
+    assert match_spans("O'Brien's figures", ["o'brien"]) == [(0, 7)]
+    assert match_spans("covid-19 cases", ["covid-19"]) == [(0, 8)]
+    burmese = "ရန်ကုန်မြို့တွင် ဆန်ဈေး"
+    assert [burmese[a:b] for a, b in match_spans(burmese, ["မြို့"])] == ["မြို့"]  # inside a word: unspaced
+    assert search.written_unspaced("မြို့") and not search.written_unspaced("army")

@@ -14,6 +14,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from desktop import search
 from desktop.views.claims_model import TERM_ROLE
 from desktop.workflow import colour
 
@@ -23,12 +24,16 @@ HIGHLIGHT_FG = QColor("#000000")
 
 @functools.lru_cache(maxsize=32)
 def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
-    """One pattern per search (built once, not on every cell paint); longest terms first."""
-    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    """One pattern per search (built once, not on every cell paint); longest terms first.
+
+    As the full-text index matches: a term starts a word ("ar" in "army", not in "shared"), except in
+    scripts written without spaces (Burmese...), whose pieces are found inside words."""
+    return re.compile("|".join(re.escape(t) if search.written_unspaced(t) else r"(?<!\w)" + re.escape(t)
+                               for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
 
 
 def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) of each term in ``text``, case-insensitive."""
+    """Non-overlapping (start, end) of each term in ``text``, case-insensitive, as the search matched them."""
     if not text or not terms:
         return []
     pattern = _terms_pattern(tuple(terms))
