@@ -593,3 +593,58 @@ def test_sorting_a_filter_on_a_big_file_reads_its_first_page_as_a_filter_change_
     model.set_filter(search.ClaimFilter())
     model.sort(COLUMN["claimant"], Qt.SortOrder.AscendingOrder)  # no filter: the index walk, at once
     assert not model.searching and model.exact
+
+
+# -- pages read on from the last row of the page before ------------------------------
+SORTABLE = [(column, sort) for column, (_key, _title, sort) in enumerate(COLUMNS)]
+
+
+@pytest.fixture
+def some_verdicts(claims):
+    """Verdicts on six claims: the others' NULL verdicts come after them in a descending order."""
+    for cid in claims[3:9]:
+        services.set_status(cid, "in_progress")
+        services.set_verdict(cid, "false" if cid % 2 else "misleading", "Checked against the ministry's figures.")
+    return claims
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sort=st.sampled_from(SORTABLE), descending=st.booleans(),
+       text=st.sampled_from(["", "river", "claim", "covid", "flooded villages"]),
+       statuses=st.sampled_from([frozenset(), frozenset({"unstarted"})]))
+def test_pages_read_on_from_the_last_row_are_the_pages_an_offset_reads(some_verdicts, small_pages, monkeypatch, sort,
+                                                                      descending, text, statuses):
+    """Ties (four speakers), NULL keys (no verdict yet) and both directions: scrolled page by page, the
+    table shows SQL's order; the pages after the first were read on from the row before."""
+    column, key = sort
+    read_on = []
+    real = ClaimsTableModel._page_after_the_last
+
+    def spy(self, page, size):
+        rows = real(self, page, size)
+        if page:
+            read_on.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(ClaimsTableModel, "_page_after_the_last", spy)
+    model = ClaimsTableModel()
+    model.sort(column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+    flt = search.ClaimFilter(text=text, statuses=statuses)
+    model.set_filter(flt)
+    assert shown_ids(model) == sql_ids(flt.with_(sort=key, descending=descending))
+    if not text and not statuses and key != "verdict":  # 22 rows in pages of 4: pages 1 and 2 read on
+        assert read_on[:2] == [True, True]
+
+
+def test_a_common_search_walks_on_from_the_last_row(qtbot, claims, counts_off_thread, monkeypatch):
+    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 3)
+    monkeypatch.setattr(claims_walk, "WALK_MIN_SHARE", 0.0)
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    flt = search.ClaimFilter(text="claim")
+    model.set_filter(flt)
+    assert model.plans[-1] == "walk"
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    model.data(model.index(claims_model.PAGE_SIZE, 0), ID_ROLE)  # the second page, after the first
+    assert model.plans[-1] == "walk"
+    assert shown_ids(model) == sql_ids(flt)

@@ -88,6 +88,9 @@ FIELDS = (
     Claim.n_supports, Claim.n_refutes, Claim.n_sources, Claim.tags_text, Claim.updated_at,
 )
 F_ID, F_HEADLINE, F_CLAIMANT, F_CLAIMED, F_STATUS, F_VERDICT, F_SUP, F_REF, F_SRC, F_TAGS, F_UPDATED = range(11)
+# The field of a row holding each sort key (priority and created_at are not read: pages by offset).
+_SORT_FIELD = {"headline": F_HEADLINE, "claimant": F_CLAIMANT, "claimed_on": F_CLAIMED, "status": F_STATUS,
+               "verdict": F_VERDICT, "evidence": F_SRC, "tags": F_TAGS, "updated_at": F_UPDATED}
 
 
 def local_time(stamp: str | None) -> str:
@@ -155,6 +158,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self._claimant_first = False  # see _starts_from_claimant
         self._searching = False  # the first page is being read on a worker
         self._sparse_search = False  # a search read from its matches, whatever the count says
+        self._walked = False  # the first page came from claims_walk: so may the next ones
         self._pending_page: dict | None = None  # that read's handle, to interrupt it
         self._pending_count: dict | None = None  # the same for the count running on a worker
         self._async = claims_plans.highest_id() >= ASYNC_COUNT_FROM
@@ -205,7 +209,7 @@ class ClaimsTableModel(QAbstractTableModel):
         """
         self._generation += 1
         self._stop_older_reads()
-        self._sparse_search = False
+        self._sparse_search = self._walked = False
         flt = self._filter
         self._claimant_first = self._starts_from_claimant(flt)
         if not self._async:
@@ -219,6 +223,7 @@ class ClaimsTableModel(QAbstractTableModel):
             return
         self._count = PAGE_SIZE  # provisional: the first page decides
         walked = None if default else self._walk_first_page(flt)
+        self._walked = walked is not None
         if walked is not None:  # a search in a large share of the claims: dense, as the walk showed
             self._dense = True
             rows = [(raw, _display_row(raw)) for raw in walked]
@@ -531,13 +536,47 @@ class ClaimsTableModel(QAbstractTableModel):
         if size <= 0:
             return []
         if start + size / 2 <= self._count / 2:
-            raws = self._page_rows(self._filter, size, start)
+            raws = self._page_after_the_last(page, size)
+            if raws is None:
+                raws = self._page_rows(self._filter, size, start)
         else:
             # Read from the other end: the offset stays under half the list.
             reverse = self._filter.with_(descending=not self._filter.descending)
             raws = self._page_rows(reverse, size, max(0, self._count - start - size))
             raws.reverse()
         return [(raw, _display_row(raw)) for raw in raws]
+
+    def _page_after_the_last(self, page: int, size: int) -> list[tuple] | None:
+        """Page ``page`` read on from the last row of the page before it, when that one is cached.
+
+        An OFFSET walks the sort index from the top again for every page, and
+        a filter's index walk tests every claim it passes: 60-77 ms a page for
+        "to", 105 ms for the 20th page of "soldiers". Read on from the last
+        row instead (``(key, id)`` after the last one's, a range of the same
+        index), a page costs what the first did: for a search that the walk
+        answered, by the walk again. None (use the offset) when the page
+        before is not cached, the plan is not a walk of the sort index, the
+        last key is NULL, or the rows after it do not fill the page (NULL keys
+        come last in a descending order).
+        """
+        before = self._pages.get(page - 1) if page > 0 else None
+        flt = self._filter
+        field = _SORT_FIELD.get(flt.sort)
+        if not before or len(before) < PAGE_SIZE or field is None or flt.trash:
+            return None
+        index, plus_live = self._page_plan(flt)
+        if plus_live or index != "claim_live_" + search.SORT_KEYS[flt.sort].column_name:
+            return None
+        last = before[-1][0]
+        if last[field] is None:
+            return None
+        column, key = search.SORT_KEYS[flt.sort], (last[field], last[F_ID])
+        after = (Tuple(column, Claim.id) < Tuple(*key)) if flt.descending else (Tuple(column, Claim.id) > Tuple(*key))
+        onward = flt.with_(extra=flt.extra + (after,))
+        rows = self._walk_first_page(onward) if flt.is_search_alone and self._walked else None
+        if rows is None:
+            rows = self._page_rows(onward, size, 0)
+        return rows if len(rows) == size else None
 
     def _page_rows(self, flt: search.ClaimFilter, size: int, offset: int) -> list[tuple]:
         return self._execute(self._page_statement(flt, size, offset))
