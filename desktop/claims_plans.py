@@ -289,9 +289,22 @@ def interrupted(exc: BaseException) -> bool:
 
 
 LANE_CACHE_KIB = 64_000  # the page cache of a lane's connection that reads first pages
-
-
 SPARSE_ON_LANE = 40_000  # a search alone matching fewer claims than this: its first page from its matches
+
+
+def _stoppable(database, handle: dict, cache_kib: int, read):
+    """``read()`` on this thread's connection, which the GUI thread may stop (``interrupt(handle)``)
+    once a newer filter has made it pointless; a read stopped so, or before it began, gives []."""
+    handle["connection"] = database.connection()
+    try:
+        if handle.get("cancelled"):
+            return []
+        database.execute_sql(f"PRAGMA cache_size = {-cache_kib}")
+        return read()
+    except Exception as exc:
+        if handle.get("cancelled") and interrupted(exc):
+            return []  # nobody waits for it any more
+        raise
 
 
 def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = None,
@@ -306,27 +319,21 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
     matches, sorted by headline descending: 68 ms instead of 154).
 
     A lane keeps its connection, so the pages a read brought in are still cached
-    for the next search. ``handle`` lets the GUI thread stop the read
-    (``interrupt(handle)``) once a newer filter has made it pointless.
+    for the next search. ``handle`` lets the GUI thread stop the read.
     """
-    try:
-        handle["connection"] = database.connection()
-        if handle.get("cancelled"):
-            return []
-        database.execute_sql(f"PRAGMA cache_size = {-LANE_CACHE_KIB}")
+    def read():
+        chosen = statement
         if sparse is not None and not probe_dense(flt, SPARSE_ON_LANE, False):
-            statement = sparse
+            chosen = sparse
             handle["from_matches"] = True
-        handle["plan"] = statement[3]
-        return execute(database, statement)[0]
-    except Exception as exc:
-        if handle.get("cancelled") and interrupted(exc):
-            return []  # nobody waits for these rows any more
-        raise
+        handle["plan"] = chosen[3]
+        return execute(database, chosen)[0]
+
+    return _stoppable(database, handle, LANE_CACHE_KIB, read)
 
 
 def interrupt(handle: dict) -> None:
-    """Stop a ``run_rows`` read from another thread (whichever step it has reached)."""
+    """Stop a ``run_rows`` or ``run_counts`` read from another thread (whichever step it has reached)."""
     handle["cancelled"] = True
     connection = handle.get("connection")
     if connection is not None:
@@ -341,21 +348,13 @@ def run_counts(database, statements: list[tuple], handle: dict | None = None) ->
 
     A count walks a whole index once (40 MB at a million claims): with the
     usual 64 MB page cache those pages would stay in memory for nothing.
-    ``handle`` lets the GUI thread stop it (``interrupt(handle)``) once a newer
-    filter has made it pointless: typing a word starts a count per key, and
-    one for "a" reads 900,000 index entries (0.5 s of a core).
+    ``handle`` lets the GUI thread stop it once a newer filter has made it
+    pointless: typing a word starts a count per key, and one for "a" reads
+    900,000 index entries (0.5 s of a core).
     """
-    handle = {} if handle is None else handle
     try:
-        handle["connection"] = database.connection()
-        if handle.get("cancelled"):
-            return []
-        database.execute_sql(f"PRAGMA cache_size = {-COUNT_CACHE_KIB}")
-        return [(execute(database, statement)[0][0][0] or 0) for statement in statements]
-    except Exception as exc:
-        if handle.get("cancelled") and interrupted(exc):
-            return []  # nobody waits for this count any more
-        raise
+        return _stoppable(database, {} if handle is None else handle, COUNT_CACHE_KIB,
+                          lambda: [(execute(database, statement)[0][0][0] or 0) for statement in statements])
     finally:
         if not database.is_closed():
             database.close()
