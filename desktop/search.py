@@ -22,44 +22,21 @@ it, so "export the filtered view" exports exactly what is shown.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-
 from peewee import SQL, Expression, fn
 
+from desktop.claim_filter import (  # noqa: F401 - re-exported: search.ClaimFilter and the text rules
+    ClaimFilter,
+    _split_run,
+    highlight_terms,
+    index_text,
+    unbroken_run,
+    written_unspaced,
+)
 from desktop.models import Claim, ClaimIndex, ClaimTag, SourceIndex
 
-# Unbroken scripts. Myanmar gets syllables, the rest single characters.
-_MYANMAR = "\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff"
-_CHARWISE = (
-    "\u0e00-\u0e7f"  # Thai
-    "\u0e80-\u0eff"  # Lao
-    "\u1780-\u17ff"  # Khmer
-    "\u3040-\u30ff"  # Hiragana, Katakana
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
-)
-_UNBROKEN_RUN = re.compile(f"[{_MYANMAR}{_CHARWISE}]+")
-# A Myanmar syllable starts at a consonant, independent vowel, digit or sign,
-# unless it is stacked under the previous one (U+1039) or killed by asat (U+103A).
-_MYANMAR_BREAK = re.compile(r"(?<!\u1039)([\u1000-\u102a\u103f\u1040-\u104f])(?![\u103a\u1039])")
-_CHARWISE_CHAR = re.compile(f"([{_CHARWISE}])")
 # Never searchable, and fatal to a MATCH: NUL ends FTS5's parse early
 # ("unterminated string"), a lone surrogate cannot even be sent to SQLite.
 _UNSEARCHABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
-
-
-def _split_run(run: str) -> str:
-    run = _MYANMAR_BREAK.sub(r" \1", run)
-    run = _CHARWISE_CHAR.sub(r" \1 ", run)
-    return " ".join(run.split())
-
-
-def index_text(text: str | None) -> str:
-    """Text as stored in the index: unbroken scripts split into searchable pieces."""
-    if not text:
-        return ""
-    if not _UNBROKEN_RUN.search(text):
-        return text
-    return _UNBROKEN_RUN.sub(lambda m: " " + _split_run(m.group()) + " ", text)
 
 
 def fts_query(user_text: str, prefix_last: bool = True) -> str | None:
@@ -68,8 +45,8 @@ def fts_query(user_text: str, prefix_last: bool = True) -> str | None:
     if not text:
         return None
     # Unbroken-script runs become quoted phrases of their pieces.
-    if _UNBROKEN_RUN.search(text):
-        text = _UNBROKEN_RUN.sub(lambda m: ' "' + _split_run(m.group()) + '" ', text)
+    if unbroken_run().search(text):
+        text = unbroken_run().sub(lambda m: ' "' + _split_run(m.group()) + '" ', text)
     elif prefix_last and re.search(r"\w$", text) and not text.endswith(('"', "*")):
         last = text.split()[-1]
         if last.upper() not in ("AND", "OR", "NOT") and ":" not in last:
@@ -78,23 +55,6 @@ def fts_query(user_text: str, prefix_last: bool = True) -> str | None:
     if not query or query.strip('"') == "":
         return None
     return query
-
-
-def written_unspaced(text: str) -> bool:
-    """Whether ``text`` starts in a script written without spaces (Burmese, Thai, Chinese...), where a
-    search finds pieces inside words; elsewhere a search term (or its prefix) starts a word."""
-    return bool(text) and _UNBROKEN_RUN.match(text) is not None
-
-
-def highlight_terms(user_text: str) -> list[str]:
-    """The words and phrases of a search, for views to highlight (longest first)."""
-    terms = re.findall(r'"([^"]+)"|(\S+)', user_text or "")
-    words = []
-    for phrase, word in terms:
-        piece = (phrase or word).strip("*-()")
-        if piece and piece.upper() not in ("AND", "OR", "NOT"):
-            words.append(piece)
-    return sorted(set(words), key=len, reverse=True)
 
 
 def claim_document(claim: Claim, claimant: str, tags: list[str], source_titles: list[str]) -> dict:
@@ -141,35 +101,6 @@ SORT_KEYS = {
     "created_at": Claim.created_at,
     "updated_at": Claim.updated_at,
 }
-
-
-@dataclass(frozen=True)
-class ClaimFilter:
-    text: str = ""
-    statuses: frozenset[str] = frozenset()
-    verdicts: frozenset[str] = frozenset()  # "" stands for "no verdict yet"
-    tag_ids: frozenset[int] = frozenset()
-    claimant_ids: frozenset[int] = frozenset()
-    date_from: str = ""  # partial ISO dates, inclusive
-    date_to: str = ""
-    no_sources: bool = False
-    trash: bool = False  # False: live claims only; True: the trash only
-    ids: frozenset[int] | None = None  # an explicit selection
-    sort: str = "updated_at"
-    descending: bool = True
-    extra: tuple = field(default=(), compare=False)  # further peewee expressions
-
-    def with_(self, **changes) -> "ClaimFilter":
-        return replace(self, **changes)
-
-    @property
-    def is_default(self) -> bool:
-        return self == ClaimFilter(sort=self.sort, descending=self.descending)
-
-    @property
-    def is_search_alone(self) -> bool:
-        """A full-text search over the live claims and nothing else (what typing in the search box asks)."""
-        return self.with_(text="").is_default and fts_query(self.text) is not None
 
 
 def names_ids(flt: ClaimFilter) -> bool:
@@ -258,7 +189,7 @@ def _similarity_terms(text: str) -> list[str]:
         token = re.sub(r"^[^\w]+|[^\w\u0300-\u036f\u1000-\u109f]+$", "", token)
         if not token or token.isdigit() or token in terms:
             continue
-        if len(token) >= 3 or _UNBROKEN_RUN.search(token):
+        if len(token) >= 3 or unbroken_run().search(token):
             terms.append(token)
     return terms[:16]
 
