@@ -36,8 +36,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from desktop import db as dbmod
 from desktop.errors import ClaimlogError, DatabaseOpenError, StorageError
+from desktop.lazy import lazy_module
+
+# Loaded at first use: ``claimlog``'s argument parser imports this module for its options,
+# and the window is painted before Peewee is loaded (``desktop.opening``).
+dbmod = lazy_module("desktop.db")
 
 MIN_INTERVAL = timedelta(hours=24)
 KEEP_ALL_FOR = timedelta(hours=24)
@@ -385,15 +389,6 @@ def restore_backup(db_path, backup_path=None, *, now: datetime | None = None) ->
 
 
 # ---------------------------------------------------------------- command line
-
-
-def add_arguments(subparsers) -> None:
-    restore = subparsers.add_parser(
-        "restore", help="replace the database with a verified backup (the current file is kept aside)")
-    restore.add_argument("--db", type=Path, required=True)
-    restore.add_argument("--from", dest="from_file", type=Path, metavar="FILE",
-                         help="backup to restore (default: the newest beside the database)")
-    restore.add_argument("--list", action="store_true", help="list the backups with dates and sizes; change nothing")
 
 
 def cmd_restore(args) -> int:

@@ -27,7 +27,10 @@ EPILOG = """exit codes:
   4  an input file was rejected; nothing was imported
 """
 
-# Subcommand modules register themselves here: name -> (module, function).
+# Subcommand modules register themselves here: name -> (module, function). The module's
+# ``add_arguments(subparsers)`` adds its options, so it is imported whenever the parser is
+# built, the window's start included: light modules only (restore's options are below, since
+# ``desktop.backups`` is not one).
 COMMANDS: dict[str, tuple[str, str]] = {}
 COMMANDS["restore"] = ("desktop.backups", "cmd_restore")
 COMMANDS["export"] = ("desktop.exchange.cli_export", "run")
@@ -72,8 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--db", type=Path, required=True)
     backup.add_argument("--out", type=Path, help="backup file (default: beside the database, dated)")
 
+    restore = sub.add_parser(
+        "restore", help="replace the database with a verified backup (the current file is kept aside)")
+    restore.add_argument("--db", type=Path, required=True)
+    restore.add_argument("--from", dest="from_file", type=Path, metavar="FILE",
+                         help="backup to restore (default: the newest beside the database)")
+    restore.add_argument("--list", action="store_true", help="list the backups with dates and sizes; change nothing")
+
     for name, (module, _func) in COMMANDS.items():
-        __import__(module, fromlist=["add_arguments"]).add_arguments(sub)
+        if name != "restore":
+            __import__(module, fromlist=["add_arguments"]).add_arguments(sub)
     return parser
 
 
