@@ -29,12 +29,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+from PySide6 import QtCore, QtWidgets  # dialogs and the lock by module: their classes are made when first used
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
-from desktop import backups, errorlog
-from desktop import db as dbmod
+from desktop import dbfile, errorlog
 from desktop.errors import ClaimlogError, DatabaseOpenError
+from desktop.lazy import lazy_module
+
+# Peewee and the files' module, loaded at their first use: after the first painted page when a
+# large file's first page is read ahead (``desktop.opening``), before the window otherwise.
+dbmod = lazy_module("desktop.db")
+backups = lazy_module("desktop.backups")
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +58,15 @@ class _Quit(Exception):
 def _ask_after_damage(parent, title: str, text: str, informative: str, last: tuple[str, str], *,
                       default_last: bool) -> str:
     """A critical box offering "restore", "open" (another database) or ``last`` = (answer, button text)."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Critical)
+    box = QtWidgets.QMessageBox(parent)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Critical)
     box.setWindowTitle(title)
     box.setTextFormat(Qt_plain())
     box.setText(text)
     box.setInformativeText(informative)
-    restore = box.addButton("Restore a backup\u2026", QMessageBox.ButtonRole.AcceptRole)
-    other = box.addButton("Open another database\u2026", QMessageBox.ButtonRole.ActionRole)
-    last_button = box.addButton(last[1], QMessageBox.ButtonRole.RejectRole)
+    restore = box.addButton("Restore a backup\u2026", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+    other = box.addButton("Open another database\u2026", QtWidgets.QMessageBox.ButtonRole.ActionRole)
+    last_button = box.addButton(last[1], QtWidgets.QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(last_button if default_last else restore)
     box.exec()
     clicked = box.clickedButton()
@@ -89,19 +95,19 @@ def ask_damaged_in_use(parent, text: str) -> str:
 
 def ask_open_elsewhere(parent, path: Path) -> bool:
     """The database is open in another window: True to open it read-only, False to quit."""
-    answer = QMessageBox.question(
+    answer = QtWidgets.QMessageBox.question(
         parent, "Database already open",
         f"{path} is already open in another Claimlog window.\n\n"
         "Open it read-only here (you can look but not change anything)?",
-        QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Open,
+        QtWidgets.QMessageBox.StandardButton.Open | QtWidgets.QMessageBox.StandardButton.Cancel,
+        QtWidgets.QMessageBox.StandardButton.Open,
     )
-    return answer == QMessageBox.StandardButton.Open
+    return answer == QtWidgets.QMessageBox.StandardButton.Open
 
 
 def choose_backup(parent, db_path: Path, found: list) -> Path | None:
     labels = [f"{b.label} \u2014 {b.size / 1e6:,.1f} MB \u2014 {b.path.name}" for b in found]
-    label, ok = QInputDialog.getItem(parent, "Restore a backup", f"Backups of {db_path.name}, newest first:",
+    label, ok = QtWidgets.QInputDialog.getItem(parent, "Restore a backup", f"Backups of {db_path.name}, newest first:",
                                      labels, 0, False)
     if not ok or label not in labels:
         return None
@@ -109,28 +115,28 @@ def choose_backup(parent, db_path: Path, found: list) -> Path | None:
 
 
 def choose_database(parent) -> Path | None:
-    name, _ = QFileDialog.getOpenFileName(parent, "Open a Claimlog database", "",
+    name, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Open a Claimlog database", "",
                                           "Claimlog databases (*.db *.sqlite);;All files (*)")
     return Path(name) if name else None
 
 
 def show_message(parent, title: str, text: str, *, warning: bool = False) -> None:
     if warning:
-        QMessageBox.warning(parent, title, text)
+        QtWidgets.QMessageBox.warning(parent, title, text)
     else:
-        QMessageBox.information(parent, title, text)
+        QtWidgets.QMessageBox.information(parent, title, text)
 
 
 def show_error_details(parent, title: str, text: str, details: str) -> None:
     """An unexpected error: a message and the details to copy (non-blocking for the app)."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Critical)
+    box = QtWidgets.QMessageBox(parent)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Critical)
     box.setWindowTitle(title)
     box.setTextFormat(Qt_plain())
     box.setText(text)
     box.setInformativeText(f"Claimlog keeps running. The details are also in {errorlog.log_file()}.")
     box.setDetailedText(details)
-    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Ok)
     box.exec()
 
 
@@ -139,14 +145,14 @@ def offer_draft(parent, key: str, data: dict) -> str:
     text = (data.get("text") or data.get("short_text") or "").strip()
     preview = text[:200] + ("\u2026" if len(text) > 200 else "")
     what = "an edit of a claim" if key.startswith("claim-") else "a new claim"
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
+    box = QtWidgets.QMessageBox(parent)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Question)
     box.setWindowTitle("Recover a draft")
     box.setTextFormat(Qt_plain())
     box.setText(f"Claimlog closed while {what} was being typed. Recover it?\n\n{preview}")
-    restore = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
-    discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+    restore = box.addButton("Recover", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("Discard", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("Later", QtWidgets.QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(restore)
     box.exec()
     clicked = box.clickedButton()
@@ -276,7 +282,7 @@ class Session:
     database: object
     read_only: bool
     reason: str = ""
-    lock: QLockFile | None = None
+    lock: QtCore.QLockFile | None = None
     unclean: bool = False
     problems: list[str] = field(default_factory=list)
     window: object = None
@@ -287,8 +293,8 @@ class Session:
             self.lock = None
 
 
-def lock_for(path: Path) -> QLockFile:
-    lock = QLockFile(str(backups.lock_file_path(path)))
+def lock_for(path: Path) -> QtCore.QLockFile:
+    lock = QtCore.QLockFile(str(backups.lock_file_path(path)))
     lock.setStaleLockTime(0)  # a lock whose process died is stale at once
     return lock
 
@@ -352,7 +358,7 @@ def open_session(path: Path, *, read_only: bool = False, parent=None) -> Session
         if not lock.tryLock(0):
             error = lock.error()
             lock = None
-            if error == QLockFile.LockError.LockFailedError:
+            if error == QtCore.QLockFile.LockError.LockFailedError:
                 if not ask_open_elsewhere(parent, path):
                     raise _Quit()
                 read_only, reason = True, "Read-only: this database is open in another Claimlog window."
@@ -570,43 +576,122 @@ def run_gui(args) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Claimlog")
     app.setOrganizationName("Claimlog")
-    errorlog.install()
-    path = Path(args.db or dbmod.default_database_path())
+    errorlog.hold()  # the log file is opened with the database: at once, or behind a first page read ahead
+    path = Path(args.db or dbfile.default_database_path())
     read_only = bool(getattr(args, "read_only", False))
+    interactive = screenshot is None
+    if interactive:
+        install_excepthook()
+        check_settings()
     if screenshot is not None:
-        try:
-            session = start_session(path, read_only=read_only, interactive=False)
-        except DatabaseOpenError as exc:
-            print(f"claimlog: {exc}", file=sys.stderr)
-            return EXIT_DATABASE
         from desktop.views.main_window import MainWindow
 
         MainWindow.remember_layout = False  # the rendering ignores saved layouts
+    outcome = {"code": 0}
+    window = None if getattr(args, "search", None) else window_at_once(path, read_only, interactive, outcome)
+    if window is None:
+        errorlog.install()
+        try:
+            session = start_session(path, read_only=read_only, interactive=interactive)
+        except _Quit:
+            return EXIT_DATABASE
+        except DatabaseOpenError as exc:
+            print(f"claimlog: {exc}", file=sys.stderr)
+            return EXIT_DATABASE
         window = make_window(session)
+        _probe_first_paint(window)
+        if interactive:
+            install_excepthook(window)
+            window.when_complete(lambda: after_show(session))
+    if screenshot is not None:
         window.resize(*args.size)
         if args.search:
             window.apply_search(args.search)
-        window.show()
-        try:
-            return _save_screenshot(app, window, screenshot)
-        finally:
-            session.release()
-    install_excepthook()
-    check_settings()
-    try:
-        session = start_session(path, read_only=read_only)
-    except _Quit:
-        return EXIT_DATABASE
-    window = make_window(session)
-    install_excepthook(window)
     window.show()
-    window.when_complete(lambda: after_show(session))
-    code = app.exec()
-    from desktop.views import worker
+    try:
+        if screenshot is not None:
+            code = _save_screenshot(app, window, screenshot)
+        else:
+            code = app.exec()
+            from desktop.views import worker
 
-    worker.wait_for_all()
-    end_session(session)
-    return code
+            worker.wait_for_all()
+    finally:
+        session = getattr(window, "session", None)
+        if session is not None:
+            if screenshot is None:
+                end_session(session)
+            else:
+                session.release()
+    return outcome["code"] or code
+
+
+def window_at_once(path: Path, read_only: bool, interactive: bool, outcome: dict):
+    """A window showing a large file's first page before the file is opened, or None.
+
+    The page is read ahead with ``sqlite3`` alone (``desktop.opening``) for a file the usual
+    open would open without a word; Peewee, the models and the checks load once the page is
+    painted (``open_behind``). Any other file is opened first, the usual way.
+    """
+    from desktop import opening
+    from desktop.views.claims_model import PAGE_SIZE
+
+    page = opening.read_opening_page(path, PAGE_SIZE)
+    if page is None:
+        return None
+    from desktop.views.main_window import MainWindow
+
+    window = MainWindow(None, staged=True, opening_page=page)
+    window.session = None
+    _probe_first_paint(window)
+    window.when_ready(lambda: open_behind(window, read_only, interactive, outcome))
+    return window
+
+
+def open_behind(window, read_only: bool, interactive: bool, outcome: dict) -> None:
+    """Open the file whose first page ``window`` shows, with the usual checks and questions, and attach it.
+
+    Should the person pick another file instead (a damaged file, "Open another..."), that
+    file gets a window of its own; should they quit, or the file fail a rendering, the
+    window closes and the application ends with ``EXIT_DATABASE`` (``outcome["code"]``).
+    """
+    app = QApplication.instance()
+    errorlog.install()
+    try:
+        session = start_session(window.path, read_only=read_only, parent=window, interactive=interactive)
+    except (_Quit, DatabaseOpenError) as exc:
+        if isinstance(exc, DatabaseOpenError):
+            print(f"claimlog: {exc}", file=sys.stderr)
+        outcome["code"] = EXIT_DATABASE
+        window.close()  # the last window: the event loop ends, and run_gui returns the code
+        return
+    if session.path.resolve() != window.path.resolve():  # another file instead of this one
+        replacement = make_window(session)
+        replacement.setGeometry(window.geometry())
+        replacement.show()
+        from desktop.views import main_window
+
+        main_window._open_windows.append(replacement)  # kept alive, as "Open database..." does
+        app.aboutToQuit.connect(lambda: end_session(session))
+        window.close()
+        if interactive:
+            install_excepthook(replacement)
+            replacement.when_complete(lambda: after_show(session))
+        return
+    window.session = session
+    session.window = window
+    if session.read_only:
+        window.set_read_only(True, session.reason)
+    window.attach(session.database)
+    if interactive:
+        install_excepthook(window)
+        window.when_complete(lambda: after_show(session))
+
+
+def _probe_first_paint(window) -> None:
+    if os.environ.get("CLAIMLOG_STARTUP_PROBE"):
+        window.when_ready(_report_first_paint)  # for tests/benchmarks/test_workspace_speed.py
+        window.when_complete(_report_complete)
 
 
 def _report_first_paint() -> None:
@@ -619,6 +704,13 @@ def _report_first_paint() -> None:
             print("RSS", next(line.split()[1] for line in status if line.startswith("VmHWM:")), flush=True)
     except (OSError, StopIteration):
         pass
+
+
+def _report_complete() -> None:
+    """The wall clock once the window is whole (its file open, every feature installed)."""
+    import time
+
+    print("COMPLETE", time.time(), flush=True)
 
 
 def _save_screenshot(app, window, out) -> int:
@@ -641,8 +733,6 @@ def _save_screenshot(app, window, out) -> int:
         else:
             model.count_settled.connect(grab)
 
-    if os.environ.get("CLAIMLOG_STARTUP_PROBE"):
-        window.when_ready(_report_first_paint)  # for tests/benchmarks/test_workspace_speed.py
     # A rendering shows the whole window: the rows, and the tabs and sections the features add after them.
     window.when_complete(lambda: window.when_ready(when_counted))
     app.exec()

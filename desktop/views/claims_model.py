@@ -1,4 +1,4 @@
-"""The claims table: a lazily paged model over ``search.ClaimFilter`` SQL.
+"""The claims table: a lazily paged model over ``ClaimFilter`` SQL.
 
 Nothing here holds a row for a claim that was never on screen: ``rowCount``
 comes from one ``COUNT`` per filter or sort change, rows are fetched a page at
@@ -50,24 +50,31 @@ import time
 import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
-from peewee import SQL, Tuple, fn
-
-from desktop import claims_plans, claims_walk
-from desktop import search
-from desktop.models import Claim
+from desktop import opening
+from desktop.claim_filter import ClaimFilter
+from desktop.lazy import lazy_module
 from desktop.workflow import label
+
+# The data layer, loaded at its first use: after the first page is painted when the window
+# opens a large file with a page read ahead (``opening``), at once otherwise.
+peewee = lazy_module("peewee")
+models = lazy_module("desktop.models")
+search = lazy_module("desktop.search")
+claims_plans = lazy_module("desktop.claims_plans")
+claims_walk = lazy_module("desktop.claims_walk")
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
 MAX_PAGES = 30
-ASYNC_COUNT_FROM = 50_000  # claims (by highest id) from which counts run off the GUI thread
+ASYNC_COUNT_FROM = opening.QUICK_FROM_CLAIMS  # claims (by highest id) from which counts run off the GUI thread
 FIRST_PAGE_BUDGET_MS = 100  # a first page that takes longer is read on a lane instead (big files only)
 SEARCH_BUDGET_MS = 25  # the same for a search alone: its matches may lie bunched far down the order
 PROGRESS_STEPS = 2000  # SQLite VM steps between looks at the clock while a first page is read
 
 ID_ROLE = Qt.ItemDataRole.UserRole  # the claim id, every column
 TERM_ROLE = Qt.ItemDataRole.UserRole + 1  # status / verdict stable id
+_ROLES_ANSWERED = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, ID_ROLE, TERM_ROLE})
 
 # (key, title, SORT_KEYS key)
 COLUMNS = [
@@ -82,11 +89,18 @@ COLUMNS = [
 ]
 COLUMN = {key: n for n, (key, _title, _sort) in enumerate(COLUMNS)}
 
-# What a page reads per claim (tuples, never model instances).
-FIELDS = (
-    Claim.id, Claim.headline, Claim.claimant_name, Claim.claimed_on, Claim.status, Claim.verdict,
-    Claim.n_supports, Claim.n_refutes, Claim.n_sources, Claim.tags_text, Claim.updated_at,
-)
+# What a page reads per claim (tuples, never model instances): ``opening.COLUMNS``, in this order.
+_FIELDS: tuple = ()
+
+
+def fields() -> tuple:
+    """The Claim fields a page reads (made at the first read: they need the models)."""
+    global _FIELDS
+    if not _FIELDS:
+        _FIELDS = tuple(getattr(models.Claim, name) for name in opening.COLUMNS)
+    return _FIELDS
+
+
 F_ID, F_HEADLINE, F_CLAIMANT, F_CLAIMED, F_STATUS, F_VERDICT, F_SUP, F_REF, F_SRC, F_TAGS, F_UPDATED = range(11)
 # The field of a row holding each sort key (priority and created_at are not read: pages by offset).
 _SORT_FIELD = {"headline": F_HEADLINE, "claimant": F_CLAIMANT, "claimed_on": F_CLAIMED, "status": F_STATUS,
@@ -137,17 +151,22 @@ class ClaimsTableModel(QAbstractTableModel):
     count_settled = Signal()  # the exact count of the current filter is known again
     first_page_arrived = Signal()  # a first page read on a worker is shown (``searching`` is False again)
 
-    def __init__(self, parent=None, flt: search.ClaimFilter | None = None, hold_counts: bool = False):
+    def __init__(self, parent=None, flt: ClaimFilter | None = None, hold_counts: bool = False,
+                 opening_page: opening.OpeningPage | None = None):
         """``hold_counts``: a count to run off the GUI thread waits for ``release_counts()``.
 
         The window holds the first one until its first page is painted: started
         at once, the worker's thread, connection and page cache were set up
         while the window painted (about 2 MiB of the peak memory at start-up, and
-        CPU the paint wanted)."""
+        CPU the paint wanted).
+
+        ``opening_page``: the default view's first page, read ahead (``desktop.opening``). The
+        model shows it and reads nothing until ``attach()``, when the window's database is open;
+        a sort, filter or reload asked for before then waits for it."""
         super().__init__(parent)
         self._holding = hold_counts
         self._count_pending = False
-        self._filter = flt or search.ClaimFilter()
+        self._filter = flt or ClaimFilter()
         self._count = 0
         self._pages: OrderedDict[int, list[tuple]] = OrderedDict()  # page -> [(raw, display)]
         self.queries = 0  # SQL statements issued, for tests and benchmarks
@@ -161,29 +180,72 @@ class ClaimsTableModel(QAbstractTableModel):
         self._walked = False  # the first page came from claims_walk: so may the next ones
         self._pending_page: dict | None = None  # that read's handle, to interrupt it
         self._pending_count: dict | None = None  # the same for the count running on a worker
+        self._attached = opening_page is None
+        self._wanted: ClaimFilter | None = None  # a filter or sort asked for before attach()
+        self._released_early = False  # release_counts() came before attach()
+        if opening_page is not None:
+            self._show_opening_page(opening_page)
+            return
         self._async = claims_plans.highest_id() >= ASYNC_COUNT_FROM
         self._live_total: int | None = None if self._async else self._query_live_total()
         self._recount()
 
+    def _show_opening_page(self, page: opening.OpeningPage) -> None:
+        """What ``_recount`` makes of the default view on a big file, from a page read ahead."""
+        self._async = True  # ``opening`` reads ahead only from ASYNC_COUNT_FROM claims
+        self._live_total = None
+        self._generation += 1
+        self._pages[0] = [(raw, _display_row(raw)) for raw in page.rows]
+        self._count = len(page.rows)
+        self._exact = len(page.rows) < PAGE_SIZE
+        if self._exact:
+            self._live_total = len(page.rows)
+        else:
+            self._schedule_count()
+
+    @property
+    def attached(self) -> bool:
+        """Whether the model reads from the database (False while it shows a page read ahead)."""
+        return self._attached
+
+    def attach(self) -> None:
+        """The window's database is open: read from it from now on, and do what waited for it."""
+        if self._attached:
+            return
+        self._attached = True
+        wanted, self._wanted = self._wanted, None
+        if wanted is not None:
+            self._holding = self._holding and not self._released_early
+            self._reset(wanted)
+        elif self._released_early:
+            self.release_counts()
+
     # -- what is shown -------------------------------------------------
     @property
-    def filter(self) -> search.ClaimFilter:
+    def filter(self) -> ClaimFilter:
         return self._filter
 
-    def set_filter(self, flt: search.ClaimFilter) -> None:
+    def set_filter(self, flt: ClaimFilter) -> None:
         """Show claims matching ``flt`` (its sort is replaced by the current one)."""
-        flt = flt.with_(sort=self._filter.sort, descending=self._filter.descending)
+        order = self._wanted or self._filter  # a sort asked for before attach() counts
+        flt = flt.with_(sort=order.sort, descending=order.descending)
+        if not self._attached:
+            self._wanted = flt
+            return
         if flt == self._filter and flt.extra == self._filter.extra:
             return
         self._reset(flt)
 
     def reload(self) -> None:
         """Re-count and drop every cached page (another file, an import...)."""
+        if not self._attached:
+            self._wanted = self._wanted or self._filter
+            return
         self._async = claims_plans.highest_id() >= ASYNC_COUNT_FROM
         self._live_total = None if self._async else self._query_live_total()
         self._reset(self._filter)
 
-    def _reset(self, flt: search.ClaimFilter) -> None:
+    def _reset(self, flt: ClaimFilter) -> None:
         self.beginResetModel()
         self._filter = flt
         self._pages.clear()
@@ -246,24 +308,24 @@ class ClaimsTableModel(QAbstractTableModel):
         self._exact = False
         self._schedule_count()
 
-    def _threshold(self, flt: search.ClaimFilter) -> int:
+    def _threshold(self, flt: ClaimFilter) -> int:
         live = self._live_total if self._live_total is not None else claims_plans.highest_id()
         return claims_plans.dense_threshold(flt, live)
 
     def _is_dense(self, count: int) -> bool:
         return not self._filter.trash and count >= self._threshold(self._filter)
 
-    def _probe_dense(self, flt: search.ClaimFilter) -> bool:
+    def _probe_dense(self, flt: ClaimFilter) -> bool:
         """Dense or sparse without the full count: count no further than the threshold."""
         if not claims_plans.probe_asks(flt):
             return False
         self.queries += 1
         return claims_plans.probe_dense(flt, self._threshold(flt), self._claimant_first)
 
-    def _walk_first_page(self, flt: search.ClaimFilter) -> list[tuple] | None:
+    def _walk_first_page(self, flt: ClaimFilter) -> list[tuple] | None:
         """See ``claims_walk.walk_first_page``."""
         live = self._live_total if self._live_total is not None else claims_plans.highest_id()
-        rows = claims_walk.walk_first_page(Claim._meta.database, flt, FIELDS, PAGE_SIZE, live)
+        rows = claims_walk.walk_first_page(models.Claim._meta.database, flt, fields(), PAGE_SIZE, live)
         if rows is not None:
             self.queries += 1
             self.plans.append("walk")
@@ -272,7 +334,7 @@ class ClaimsTableModel(QAbstractTableModel):
 
     def _first_page_in_time(self, budget_ms: float) -> list[tuple] | None:
         """The first page, or None when reading it would hold the GUI thread past ``budget_ms``."""
-        connection = Claim._meta.database.connection()
+        connection = models.Claim._meta.database.connection()
         deadline = time.perf_counter() + budget_ms / 1000
         connection.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
         try:
@@ -296,10 +358,10 @@ class ClaimsTableModel(QAbstractTableModel):
         statement = self._page_statement(flt, PAGE_SIZE, 0)
         sparse = None
         if self._dense and flt.is_search_alone:
-            query = search.claims(flt, *FIELDS).limit(PAGE_SIZE)
+            query = search.claims(flt, *fields()).limit(PAGE_SIZE)
             sparse = claims_plans.steer(query, *claims_plans.page_plan(flt, False, self._claimant_first))
         worker.run_task(
-            self, claims_plans.run_rows, Claim._meta.database.obj, statement, handle, sparse, flt,
+            self, claims_plans.run_rows, models.Claim._meta.database.obj, statement, handle, sparse, flt,
             lane=_first_pages_lane(),
             on_done=lambda rows: self._first_page_read(generation, rows, handle.get("from_matches", False)),
             on_error=lambda exc: self._first_page_failed(generation, exc),
@@ -339,7 +401,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self._count = PAGE_SIZE
         self._first_page_read(generation, [raw for raw, _shown in self._fetch_page(0)])
 
-    def _starts_from_claimant(self, flt: search.ClaimFilter) -> bool:
+    def _starts_from_claimant(self, flt: ClaimFilter) -> bool:
         """See ``claims_plans.claimant_first`` (one query's worth, when it applies)."""
         if not claims_plans.weighs_claimant(flt):
             return False
@@ -355,6 +417,9 @@ class ClaimsTableModel(QAbstractTableModel):
 
     def release_counts(self) -> None:
         """Start the count held since the model was made (the window has painted its first page)."""
+        if not self._attached:
+            self._released_early = True
+            return
         if not self._holding:
             return
         self._holding = False
@@ -374,7 +439,7 @@ class ClaimsTableModel(QAbstractTableModel):
         handle: dict = {}
         self._pending_count = handle
         worker.run_task(
-            self, claims_plans.run_counts, Claim._meta.database.obj, jobs, handle,
+            self, claims_plans.run_counts, models.Claim._meta.database.obj, jobs, handle,
             on_done=lambda counts: self._count_arrived(generation, counts),
             on_error=lambda exc: self._count_failed(generation, exc),
         )
@@ -415,6 +480,9 @@ class ClaimsTableModel(QAbstractTableModel):
         if key == self._filter.sort and descending == self._filter.descending:
             return
         flt = self._filter.with_(sort=key, descending=descending)
+        if not self._attached:
+            self._wanted = (self._wanted or self._filter).with_(sort=key, descending=descending)
+            return
         if self._async and not flt.with_(trash=False).is_default:
             # A filter on a big file: its first page in the new order is read as after a filter change
             # (walk, budget, lane), since its matches may lie bunched far down that order.
@@ -460,12 +528,13 @@ class ClaimsTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        # The view asks each painted cell for eight roles or so, the others first: answer those at once.
+        if role not in _ROLES_ANSWERED:
+            return None
         if not index.isValid() or index.parent().isValid():
             return None
         row, column = index.row(), index.column()
         if not (0 <= row < self._count and 0 <= column < len(COLUMNS)):
-            return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, ID_ROLE, TERM_ROLE):
             return None
         entry = self._row(row)
         if entry is None:
@@ -504,7 +573,7 @@ class ClaimsTableModel(QAbstractTableModel):
         """Claim ids of rows ``first..last`` (one query; no page is cached)."""
         if last < first:
             return []
-        query = search.claims(self._filter, Claim.id).limit(last - first + 1).offset(first)
+        query = search.claims(self._filter, models.Claim.id).limit(last - first + 1).offset(first)
         return [row[0] for row in self._run(query, *self._page_plan(self._filter))]
 
     def row_of(self, claim_id: int) -> int | None:
@@ -571,25 +640,25 @@ class ClaimsTableModel(QAbstractTableModel):
         if last[field] is None:
             return None
         column, key = search.SORT_KEYS[flt.sort], (last[field], last[F_ID])
-        after = (Tuple(column, Claim.id) < Tuple(*key)) if flt.descending else (Tuple(column, Claim.id) > Tuple(*key))
+        after = (peewee.Tuple(column, models.Claim.id) < peewee.Tuple(*key)) if flt.descending else (peewee.Tuple(column, models.Claim.id) > peewee.Tuple(*key))
         onward = flt.with_(extra=flt.extra + (after,))
         rows = self._walk_first_page(onward) if flt.is_search_alone and self._walked else None
         if rows is None:
             rows = self._page_rows(onward, size, 0)
         return rows if len(rows) == size else None
 
-    def _page_rows(self, flt: search.ClaimFilter, size: int, offset: int) -> list[tuple]:
+    def _page_rows(self, flt: ClaimFilter, size: int, offset: int) -> list[tuple]:
         return self._execute(self._page_statement(flt, size, offset))
 
-    def _page_statement(self, flt: search.ClaimFilter, size: int, offset: int) -> tuple:
+    def _page_statement(self, flt: ClaimFilter, size: int, offset: int) -> tuple:
         index, plus_live = self._page_plan(flt)
         if plus_live and claims_plans.narrowed_by_ids(flt):
-            query = search.claims_by_ids(flt, *FIELDS).limit(size).offset(offset)
+            query = search.claims_by_ids(flt, *fields()).limit(size).offset(offset)
             return claims_plans.steer(query, inner_index="claim_dash_id")
-        query = search.claims(flt, *FIELDS).limit(size).offset(offset)
+        query = search.claims(flt, *fields()).limit(size).offset(offset)
         return claims_plans.steer(query, index, plus_live)
 
-    def _page_plan(self, flt: search.ClaimFilter) -> tuple[str | None, bool]:
+    def _page_plan(self, flt: ClaimFilter) -> tuple[str | None, bool]:
         return claims_plans.page_plan(flt, self._dense and not self._sparse_search, self._claimant_first)
 
     def _run(self, query, index: str | None = None, plus_live: bool = False,
@@ -601,7 +670,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self.queries += 1
         self.plans.append(statement[3])
         del self.plans[:-4]
-        rows, fell_back = claims_plans.execute(Claim._meta.database, statement)
+        rows, fell_back = claims_plans.execute(models.Claim._meta.database, statement)
         if fell_back:
             self.plans[-1] = "planner (fallback)"
         return rows
@@ -622,14 +691,14 @@ class ClaimsTableModel(QAbstractTableModel):
         self.queries += 1
         self.plans.append(statement[3])
         del self.plans[:-4]
-        rows, fell_back = claims_plans.execute(Claim._meta.database, statement)
+        rows, fell_back = claims_plans.execute(models.Claim._meta.database, statement)
         if fell_back:
             self.plans[-1] = "planner (fallback)"
         return rows[0][0] or 0
 
     def _query_live_total(self) -> int:
         self.queries += 1
-        return search.count_claims(search.ClaimFilter())
+        return search.count_claims(ClaimFilter())
 
     # -- updates after edits -----------------------------------------
     def refresh_claims(self, claim_ids) -> None:
@@ -682,7 +751,7 @@ class ClaimsTableModel(QAbstractTableModel):
         if not rows:
             return
         self.queries += 1
-        fresh = {r[F_ID]: r for r in Claim.select(*FIELDS).where(Claim.id.in_(list(rows))).tuples()}
+        fresh = {r[F_ID]: r for r in models.Claim.select(*fields()).where(models.Claim.id.in_(list(rows))).tuples()}
         last = len(COLUMNS) - 1
         for cid, row in rows.items():
             raw = fresh.get(cid)
@@ -716,21 +785,21 @@ class ClaimsTableModel(QAbstractTableModel):
         a scan (1.4 s per new claim at a million with the OR form).
         """
         flt = self._filter
-        column = search.SORT_KEYS.get(flt.sort, Claim.updated_at)
+        column = search.SORT_KEYS.get(flt.sort, models.Claim.updated_at)
         self.queries += 1
-        (value,) = Claim.select(column).where(Claim.id == claim_id).tuples().get()
+        (value,) = models.Claim.select(column).where(models.Claim.id == claim_id).tuples().get()
         desc = flt.descending
         if value is None:
-            parts = [(column.is_null(False) | (Claim.id > claim_id)) if desc else (
-                column.is_null() & (Claim.id < claim_id))]
+            parts = [(column.is_null(False) | (models.Claim.id > claim_id)) if desc else (
+                column.is_null() & (models.Claim.id < claim_id))]
         elif desc:
-            parts = [Tuple(column, Claim.id) > Tuple(value, claim_id)]
+            parts = [peewee.Tuple(column, models.Claim.id) > peewee.Tuple(value, claim_id)]
         else:  # NULLs first, then the smaller values (the two are disjoint)
-            parts = [column.is_null(), Tuple(column, Claim.id) < Tuple(value, claim_id)]
+            parts = [column.is_null(), peewee.Tuple(column, models.Claim.id) < peewee.Tuple(value, claim_id)]
         index, plus_live = self._page_plan(flt)
         before = 0
         for part in parts:
-            query = search._where(Claim.select(fn.COUNT(SQL("*"))), flt.with_(extra=flt.extra + (part,)))
+            query = search._where(models.Claim.select(peewee.fn.COUNT(peewee.SQL("*"))), flt.with_(extra=flt.extra + (part,)))
             before += self._run(query, index, plus_live)[0][0] or 0
         return before
 

@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import search
-from desktop.models import Claim
+from desktop.claim_filter import ClaimFilter, highlight_terms
+from desktop.lazy import lazy_module
 from desktop.views.tables import record_table, select_row
 from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, PAGE_SIZE, ClaimsTableModel
 from desktop.views.delegates import HighlightDelegate, PillDelegate
 from desktop.views.filters import FilterBar
+
+search = lazy_module("desktop.search")  # the data layer: see ClaimsTableModel's opening_page
+models = lazy_module("desktop.models")
 
 SAMPLE_CLAIMS = 2000
 COUNT_HOLD_MAX_MS = 1000  # the first count starts by then even if no page was painted (a hidden window)
@@ -82,12 +85,14 @@ class ClaimsPage(QWidget):
     count_changed = Signal(int, int)  # shown, total (-1 while it is being counted)
     first_page_painted = Signal()
 
-    def __init__(self, window, parent=None):
+    def __init__(self, window, parent=None, *, opening_page=None):
+        """``opening_page``: the first page read ahead (``desktop.opening``); the page reads
+        nothing from the database until ``attach()``."""
         super().__init__(parent)
         self.window_ = window
-        self.filter_bar = FilterBar()
+        self.filter_bar = FilterBar(load_choices=opening_page is None)
         # The first exact count waits for the first painted page (or a second, if the page is not shown).
-        self.model = ClaimsTableModel(self, hold_counts=True)
+        self.model = ClaimsTableModel(self, hold_counts=True, opening_page=opening_page)
         self.first_page_painted.connect(self.model.release_counts, Qt.ConnectionType.QueuedConnection)
         QTimer.singleShot(COUNT_HOLD_MAX_MS, self.model, self.model.release_counts)
         self.view = record_table(self.model, "claims_view", multi_select=True)
@@ -107,12 +112,9 @@ class ClaimsPage(QWidget):
         header.setSortIndicator(self.model.sort_column(), self.model.sort_order())
         self.view.setSortingEnabled(True)
 
-        self.empty = EmptyState()
-        self.empty.new_button.clicked.connect(self.new_claim)
-        self.empty.sample_button.clicked.connect(self.load_sample_data)
+        self._empty: EmptyState | None = None  # made when first shown (most files have claims)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
-        self.stack.addWidget(self.empty)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(self.filter_bar)
@@ -121,7 +123,6 @@ class ClaimsPage(QWidget):
         self._painted = False
         self._watcher = _PaintWatcher(self._on_paint, self)
         self.view.viewport().installEventFilter(self._watcher)
-        self.empty.installEventFilter(self._watcher)
         self.filter_bar.filter_changed.connect(self.set_filter)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.model.modelReset.connect(self._after_reset)
@@ -135,11 +136,18 @@ class ClaimsPage(QWidget):
         self._update_empty_state()
         self._select_first_row()
 
+    def attach(self) -> None:
+        """The database is open: fill the tag list, and let the table read (see ``__init__``)."""
+        self.filter_bar.reload_choices()
+        self.model.attach()
+        self._update_total()
+        self._update_count()
+
     # -- filtering -------------------------------------------------
-    def set_filter(self, flt: search.ClaimFilter) -> None:
+    def set_filter(self, flt: ClaimFilter) -> None:
         keep = self.current_claim_id()
         self.model.set_filter(flt)
-        self.highlighter.set_terms(search.highlight_terms(flt.text))
+        self.highlighter.set_terms(highlight_terms(flt.text))
         self._update_count()
         self._keep_when_found = keep
         if not self.model.searching:
@@ -158,7 +166,7 @@ class ClaimsPage(QWidget):
             self.view.setCurrentIndex(self.model.index(0, 0))
             self.view.selectRow(0)
 
-    def current_filter(self) -> search.ClaimFilter:
+    def current_filter(self) -> ClaimFilter:
         return self.model.filter
 
     def apply_search(self, text: str) -> None:
@@ -233,7 +241,7 @@ class ClaimsPage(QWidget):
         self._total_trash = self.model.filter.trash
         self._total = self._count_total(self._total_trash)
         self._any_claim = (bool(self.model.live_total) or self.model.rowCount() > 0
-                           or Claim.select(Claim.id).limit(1).exists())
+                           or models.Claim.select(models.Claim.id).limit(1).exists())
 
     def _update_count(self) -> None:
         if self.model.filter.trash != getattr(self, "_total_trash", None):
@@ -242,7 +250,7 @@ class ClaimsPage(QWidget):
         self.count_changed.emit(self.model.rowCount(), -1 if self._total is None else self._total)
 
     def _count_total(self, trash: bool) -> int:
-        return search.count_claims(search.ClaimFilter(trash=True)) if trash else self.model.live_total
+        return search.count_claims(ClaimFilter(trash=True)) if trash else self.model.live_total
 
     def count_text(self) -> str:
         shown, total = self.model.rowCount(), self._total
@@ -266,10 +274,23 @@ class ClaimsPage(QWidget):
         self._update_count()
         self._update_empty_state()
 
+    @property
+    def empty(self) -> EmptyState:
+        """What a database without claims shows."""
+        if self._empty is None:
+            self._empty = EmptyState()
+            self._empty.new_button.clicked.connect(self.new_claim)
+            self._empty.sample_button.clicked.connect(self.load_sample_data)
+            self._empty.installEventFilter(self._watcher)
+            self.stack.addWidget(self._empty)
+        return self._empty
+
     def _update_empty_state(self) -> None:
         empty = not self._any_claim
         self.stack.setCurrentWidget(self.empty if empty else self.view)
         self.filter_bar.setEnabled(not empty)
+        if self._empty is None:
+            return
         # find_spec, not an import: the form's module loads when first used,
         # not on every start-up (23 ms).
         self.empty.new_button.setEnabled(
@@ -306,7 +327,7 @@ class ClaimsPage(QWidget):
     def _check_painted(self, widget) -> None:
         if self._painted:
             return
-        if widget is self.empty or self.model.rowCount() == 0 or self.model.cached_rows() > 0:
+        if widget is self._empty or self.model.rowCount() == 0 or self.model.cached_rows() > 0:
             self._painted = True
             self.first_page_painted.emit()
 

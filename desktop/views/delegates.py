@@ -14,7 +14,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop import search
+from desktop.claim_filter import written_unspaced
 from desktop.views.claims_model import TERM_ROLE
 from desktop.workflow import colour
 
@@ -28,7 +28,7 @@ def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
 
     As the full-text index matches: a term starts a word ("ar" in "army", not in "shared"), except in
     scripts written without spaces (Burmese...), whose pieces are found inside words."""
-    return re.compile("|".join(re.escape(t) if search.written_unspaced(t) else r"(?<!\w)" + re.escape(t)
+    return re.compile("|".join(re.escape(t) if written_unspaced(t) else r"(?<!\w)" + re.escape(t)
                                for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
 
 

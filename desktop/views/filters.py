@@ -2,14 +2,13 @@
 
 Typing in the search box applies after a short pause (``DEBOUNCE_MS``);
 every other control applies at once. The bar never builds SQL: it only fills
-a ``search.ClaimFilter``.
+a ``ClaimFilter``.
 """
 
 from __future__ import annotations
 
 import re
 
-from peewee import fn
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,9 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import search
-from desktop.models import Claimant, Tag
+from desktop.claim_filter import ClaimFilter, highlight_terms
+from desktop.lazy import lazy_module
 from desktop.workflow import STATUSES, VERDICTS
+
+peewee = lazy_module("peewee")  # the tag list and claimant names: read once the database is open
+models = lazy_module("desktop.models")
 
 DEBOUNCE_MS = 150
 # A lone Latin letter or digit matches most of a big database (the prefix
@@ -39,15 +41,16 @@ _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 class FilterBar(QWidget):
-    filter_changed = Signal(object)  # search.ClaimFilter
+    filter_changed = Signal(object)  # ClaimFilter
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, *, load_choices: bool = True):
+        """``load_choices``: False leaves the tag list to ``reload_choices()`` (the database is not open yet)."""
         super().__init__(parent)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self._debounced)
-        self._applied: search.ClaimFilter | None = None
+        self._applied: ClaimFilter | None = None
 
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText("Search claims (Ctrl+F or /): words, \"exact phrase\", -exclude")
@@ -116,7 +119,10 @@ class FilterBar(QWidget):
         layout.addLayout(top)
         layout.addLayout(bottom)
         layout.addWidget(self.problem)
-        self.reload_choices()
+        if load_choices:
+            self.reload_choices()
+        else:
+            self.tag_box.addItem("Any tag", None)
         self._applied = self.current_filter()
 
     # -- choices from the database ---------------------------------
@@ -126,7 +132,7 @@ class FilterBar(QWidget):
         self.tag_box.blockSignals(True)
         self.tag_box.clear()
         self.tag_box.addItem("Any tag", None)
-        for tag_id, name in Tag.select(Tag.id, Tag.name).order_by(fn.lower(Tag.name)).tuples():
+        for tag_id, name in models.Tag.select(models.Tag.id, models.Tag.name).order_by(peewee.fn.lower(models.Tag.name)).tuples():
             self.tag_box.addItem(name, tag_id)
         found = self.tag_box.findData(current)
         self.tag_box.setCurrentIndex(max(found, 0))
@@ -137,15 +143,15 @@ class FilterBar(QWidget):
         if not text:
             self._claimant_names.setStringList([])
             return
-        prefix = fn.lower(fn.substr(Claimant.name, 1, len(text)))
-        rows = (Claimant.select(Claimant.name)
+        prefix = peewee.fn.lower(peewee.fn.substr(models.Claimant.name, 1, len(text)))
+        rows = (models.Claimant.select(models.Claimant.name)
                 .where(prefix == text.lower())
-                .order_by(fn.lower(Claimant.name))
+                .order_by(peewee.fn.lower(models.Claimant.name))
                 .limit(30).tuples())
         self._claimant_names.setStringList([name for (name,) in rows])
 
     # -- the filter ------------------------------------------------
-    def current_filter(self) -> search.ClaimFilter:
+    def current_filter(self) -> ClaimFilter:
         problems = []
         statuses = self.status_box.currentData()
         verdict = self.verdict_box.currentData()
@@ -153,7 +159,7 @@ class FilterBar(QWidget):
         claimant_ids = frozenset()
         name = self.claimant_box.text().strip()
         if name:
-            found = Claimant.get_or_none(fn.lower(Claimant.name) == name.lower())
+            found = models.Claimant.get_or_none(peewee.fn.lower(models.Claimant.name) == name.lower())
             claimant_ids = frozenset({found.id}) if found else frozenset({-1})
         dates = []
         for box, what in ((self.date_from, "from"), (self.date_to, "to")):
@@ -164,7 +170,7 @@ class FilterBar(QWidget):
             dates.append(value)
         self.problem.setText(" ".join(problems))
         self.problem.setVisible(bool(problems))
-        return search.ClaimFilter(
+        return ClaimFilter(
             text=self._typed_text,
             statuses=frozenset({statuses}) if statuses else frozenset(),
             verdicts=frozenset({verdict}) if verdict is not None else frozenset(),
@@ -177,7 +183,7 @@ class FilterBar(QWidget):
         )
 
     def search_terms(self) -> list[str]:
-        return search.highlight_terms(self.search_box.text())
+        return highlight_terms(self.search_box.text())
 
     def apply_now(self) -> None:
         """Apply everything now, a one-letter search included (Enter)."""

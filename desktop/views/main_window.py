@@ -47,8 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import search
-from desktop.views.claim_details import ClaimDetails
+from desktop.claim_filter import ClaimFilter, highlight_terms
 from desktop.views.claims_page import ClaimsPage
 from desktop.views.signals import DataSignals
 
@@ -131,9 +130,14 @@ class MainWindow(QMainWindow):
     # layout someone left in their settings.
     remember_layout = True
 
-    def __init__(self, database, parent=None, *, staged: bool = False):
+    def __init__(self, database, parent=None, *, staged: bool = False, opening_page=None):
+        """``opening_page`` (with ``database`` None): a large file's first page read ahead
+        (``desktop.opening``). The window shows it and reads nothing until ``attach(database)``:
+        the application opens the file once this page is painted."""
         super().__init__(parent)
         self.database = database
+        self.path = Path(database.path if database is not None else opening_page.path)
+        self.claim_details = None  # the "Claim" section of the detail pane, made once the database is open
         self.signals = DataSignals(self)
         self.undo_stack = QUndoStack(self)
         self.read_only = False
@@ -143,7 +147,7 @@ class MainWindow(QMainWindow):
         self.features_installed = False
         self._staged = staged
         self._read_only_reason = ""
-        self.setWindowTitle(f"Claimlog \u2014 {Path(database.path).name}")
+        self.setWindowTitle(f"Claimlog \u2014 {self.path.name}")
 
         self.tabs = QTabWidget()
         self.detail = DetailPane()
@@ -171,32 +175,61 @@ class MainWindow(QMainWindow):
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.count_label)
 
-        self.claims_page = ClaimsPage(self)
+        self.claims_page = ClaimsPage(self, opening_page=opening_page)
         self.claims_view = self.claims_page.view
         self.claims_model = self.claims_page.model
         self.filter_bar = self.claims_page.filter_bar
         self.add_page("claims", self.claims_page, "Claims")
-        self.claim_details = ClaimDetails()
-        self.detail.add_section("claim", "Claim", self.claim_details)
+        if database is not None:
+            self._add_claim_details()
         self._build_menus()
         self._connect()
         self._show_count()
-        if staged:  # a staged window fills the detail pane with the features, after the rows
-            self.claim_details.placeholder.hide()  # blank until then, not "Select a claim"
-        else:
+        if not staged:
             self.detail.set_claim(self.current_claim_id())
         self.restore_settings()
         if self.remember_layout:
-            remember_recent(database.path)
+            remember_recent(self.path)
         if staged:
             # After the first painted page; or, for a window that is never shown, after a second.
             QTimer.singleShot(FEATURES_LATEST_MS, self, self.install_features)
         else:
             self.install_features()
 
+    def _add_claim_details(self) -> None:
+        from desktop.views.claim_details import ClaimDetails
+
+        self.claim_details = ClaimDetails()
+        self.claim_details.set_terms(highlight_terms(self.current_filter().text))
+        self.detail.add_section("claim", "Claim", self.claim_details)
+        if self._staged:  # a staged window fills the detail pane with the features, after the rows
+            self.claim_details.placeholder.hide()  # blank until then, not "Select a claim"
+
+    @property
+    def attached(self) -> bool:
+        """Whether the window reads from its database (False while it shows a page read ahead)."""
+        return self.database is not None
+
+    def attach(self, database) -> None:
+        """The file whose first page this window shows is open: read from it from now on.
+
+        The tag list, the claim section of the detail pane and the table's count follow;
+        a staged window installs its features next, if its rows are already painted.
+        """
+        if self.database is not None:
+            return
+        self.database = database
+        self._add_claim_details()
+        self.claims_page.attach()
+        self._show_count()
+        if self.read_only:
+            self.set_read_only(True, self._read_only_reason)
+        if self._staged and self.claims_page.painted and not self.features_installed:
+            QTimer.singleShot(0, self.install_features)
+
     def install_features(self) -> None:
-        """Import and install every module in FEATURES (once)."""
-        if self.features_installed:
+        """Import and install every module in FEATURES (once; after ``attach`` for a window that waits for it)."""
+        if self.features_installed or self.database is None:
             return
         self.features_installed = True
         for name in FEATURES:
@@ -290,11 +323,14 @@ class MainWindow(QMainWindow):
         page.current_claim_changed.connect(lambda _claim_id: self._detail_timer.start())
         page.count_changed.connect(lambda *_a: self._show_count())
         page.first_page_painted.connect(self._fire_ready)
-        self.filter_bar.filter_changed.connect(lambda flt: self.claim_details.set_terms(
-            search.highlight_terms(flt.text)))
+        self.filter_bar.filter_changed.connect(self._filter_changed)
         for signal in (self.signals.claims_changed, self.signals.claims_added, self.signals.claims_removed):
             signal.connect(self._claims_changed)
         self.signals.database_replaced.connect(self.reload)
+
+    def _filter_changed(self, flt: ClaimFilter) -> None:
+        if self.claim_details is not None:
+            self.claim_details.set_terms(highlight_terms(flt.text))
 
     def _show_current_claim(self) -> None:
         self._detail_timer.stop()
@@ -315,7 +351,7 @@ class MainWindow(QMainWindow):
     def selected_claim_ids(self) -> list[int]:
         return self.claims_page.selected_claim_ids()
 
-    def current_filter(self) -> search.ClaimFilter:
+    def current_filter(self) -> ClaimFilter:
         return self.claims_page.current_filter()
 
     def set_read_only(self, read_only: bool, reason: str = "") -> None:
@@ -372,7 +408,7 @@ class MainWindow(QMainWindow):
     # -- other databases -------------------------------------------
     def choose_database(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Open database", str(Path(self.database.path).parent),
+            self, "Open database", str(self.path.parent),
             "Claimlog databases (*.db *.sqlite *.claimlog);;All files (*)")
         if path:
             self.open_database_file(path)
@@ -387,7 +423,7 @@ class MainWindow(QMainWindow):
         from desktop import db as dbmod
         from desktop.views import application
 
-        if Path(path).resolve() == Path(self.database.path).resolve():
+        if Path(path).resolve() == self.path.resolve():
             return self
         try:
             session = application.start_session(Path(path), parent=self)
