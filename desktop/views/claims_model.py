@@ -522,10 +522,7 @@ class ClaimsTableModel(QAbstractTableModel):
             return f"Sort by {COLUMNS[section][1].lower()}"
         return None
 
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    # flags(): QAbstractTableModel's own (enabled, selectable, no children), answered without Python.
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         # The view asks each painted cell for eight roles or so, the others first: answer those at once.
