@@ -204,11 +204,17 @@ def test_window_shows_the_page_then_opens_the_file_behind_it(qtbot, large, claim
         application.end_session(window.session)
 
 
-def test_a_read_only_start_attaches_read_only(qtbot, large, claims_file, no_layout):
+def test_a_read_only_start_attaches_read_only(qtbot, large, claims_file, no_layout, monkeypatch):
+    monkeypatch.setattr(claims_model, "PAGE_SIZE", 10)  # a page short of the claims: they are counted
     window = _window_at_once(qtbot, claims_file, {"code": 0}, read_only=True)
     window.show()
     qtbot.waitUntil(lambda: window.features_installed, timeout=10_000)
     try:
+        model = window.claims_model
+        # Released at the first paint, the count waited for the file and started as it was attached.
+        assert model.exact or model._pending_count is not None
+        qtbot.waitUntil(lambda: model.exact, timeout=5000)
+        assert model.rowCount() == 27
         assert window.read_only and window.session.read_only and window.session.lock is None
         assert not window.banner.isHidden()
         assert all(not action.isEnabled() for action in window.edit_actions)
