@@ -160,23 +160,40 @@ def window(workspace_db):
     dbmod.close_database(database)
 
 
+def _wait_for(signal, ready) -> None:
+    """Run the event loop until ``ready()``, waking on ``signal`` (no polling loop: a busy GUI
+    thread would hold the GIL from the worker it waits for, and time its own spinning)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if ready():
+        return
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    limit = QTimer()
+    limit.setSingleShot(True)
+    limit.timeout.connect(loop.quit)
+    limit.start(120_000)
+    try:
+        while not ready() and limit.isActive():
+            loop.exec()
+    finally:
+        signal.disconnect(loop.quit)
+    assert ready(), "gave up waiting after two minutes"
+
+
 def _to_first_page(win, change) -> float:
     """Change to painted rows; a first page read on a worker (the model's ``searching``) is waited for."""
-    from PySide6.QtCore import QCoreApplication, QEventLoop
-
+    model = win.claims_model
     started = time.perf_counter()
     change()
-    while win.claims_model.searching:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    _wait_for(model.first_page_arrived, lambda: not model.searching)
     win.claims_view.viewport().repaint()
     return (time.perf_counter() - started) * 1000
 
 
 def _until_counted(win, started: float) -> float:
-    from PySide6.QtCore import QCoreApplication, QEventLoop
-
-    while not win.claims_model.exact:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    model = win.claims_model
+    _wait_for(model.count_settled, lambda: model.exact)
     return (time.perf_counter() - started) * 1000
 
 
