@@ -88,8 +88,10 @@ def _upgrade_in_place(path: Path, n: int) -> bool:
         finally:
             conn.close()
         started = time.perf_counter()
-        db = dbmod.open_database(path, backup_dir=Path(tempfile.mkdtemp(prefix="claimlog-bench-backup-")))
-        dbmod.close_database(db)
+        # The backup written before the upgrade is timed, then removed: a copy of the whole file.
+        with tempfile.TemporaryDirectory(prefix="claimlog-bench-backup-") as backups:
+            db = dbmod.open_database(path, backup_dir=Path(backups))
+            dbmod.close_database(db)
     except Exception:
         return False
     print(f"\n(upgraded {path.name} from schema {info.user_version} in {time.perf_counter() - started:.1f} s, "
