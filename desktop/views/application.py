@@ -713,11 +713,18 @@ def _report_complete() -> None:
     print("COMPLETE", time.time(), flush=True)
 
 
+SETTLE_ROUNDS = 5  # event-loop rounds before a rendering is grabbed (three were enough for any window seen)
+
+
 def _save_screenshot(app, window, out) -> int:
     result = {"code": 1}
 
     def grab():
-        app.processEvents()
+        # Layouts settle in a cascade: a nested layout that activates posts its parent's layout
+        # request, one event-loop round later. The detail pane, filled as the rows arrived, takes
+        # a few rounds (one round drew its sections squeezed into their old heights).
+        for _ in range(SETTLE_ROUNDS):
+            app.processEvents()
         ok = window.grab().save(str(out), "PNG")
         if not ok:
             print(f"claimlog: could not write {out}", file=sys.stderr)
