@@ -380,8 +380,7 @@ def test_save_claim_from_the_form(workspace_db, tmp_path, bench_settings):
     win.resize(1280, 800)
     win.show()
     app.processEvents()
-    while not win.claims_model.exact:
-        app.processEvents()
+    _until_counted(win, 0)
 
     service_ms: list[float] = []
     originals = {name: getattr(services, name) for name in ("create_claim", "update_claim")}
