@@ -11,8 +11,7 @@ from desktop import cli
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = cli.parse_args(sys.argv[1:] if argv is None else argv)
     if args.command:
         return cli.run(args)
     from desktop.views.application import run_gui

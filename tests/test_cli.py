@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desktop import db as dbmod
 from desktop import services
@@ -60,6 +62,49 @@ def _healthy(path: Path, n: int = 12) -> None:
             services.link_evidence(claim.id, source.id, "supports" if i % 2 else "context")
     finally:
         dbmod.close_database(db)
+
+
+# --- reading the command line -------------------------------------------------------
+
+_TOKENS = ["--db", "x.db", "--screenshot", "out.png", "--size", "800x600", "10x10", "--search", "army",
+           "--read-only", "--read", "--scr", "--d", "demo", "check", "--claims", "5", "-h", "--help",
+           "--version", "--bogus", "extra", "--", "-"]
+
+
+def _read(parse, argv):
+    """What ``parse(argv)`` gives: the namespace, or the exit code and what was printed."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            return vars(parse(argv))
+        except SystemExit as exc:
+            return ("exit", exc.code, out.getvalue(), err.getvalue())
+
+
+@given(argv=st.lists(st.sampled_from(_TOKENS), max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_parse_args_reads_every_command_line_as_the_whole_parser(argv):
+    """The window's short parser (no subcommands to build) changes nothing: same values, and for
+    anything it cannot take (a command, --help, a mistake) the whole parser's help, error and exit."""
+    from desktop import cli
+
+    assert _read(cli.parse_args, argv) == _read(cli.build_parser().parse_args, argv)
+
+
+def test_parse_args_takes_a_window_command_line_without_the_subcommands(monkeypatch):
+    from desktop import cli
+
+    built = []
+    real = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda **kw: built.append(kw) or real(**kw))
+    args = cli.parse_args(["--db", "x.db", "--screenshot", "out.png", "--size", "800x600"])
+    assert (args.command, args.db, args.size) == (None, Path("x.db"), (800, 600))
+    assert built == [{"commands": False}]
+    cli.parse_args(["check", "--db", "x.db"])
+    assert built[1:] == [{"commands": False}, {}]
 
 
 # --- help ---------------------------------------------------------------------------
