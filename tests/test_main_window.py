@@ -280,6 +280,35 @@ def test_open_database_reopens_the_window(qtbot, window, tmp_path, monkeypatch):
         application.end_session(new.session)
 
 
+def test_damage_found_after_open_database_is_the_new_windows(qtbot, window, tmp_path, monkeypatch):
+    """After File > Open database..., a damaged page met in the new file switches the new window to
+    read-only and offers its way out; the window it replaced (closed, its file released) is left alone."""
+    import sqlite3
+
+    from desktop.views import application
+
+    other = tmp_path / "other.db"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(other), ""))
+    monkeypatch.setattr(application, "after_show", lambda session: None)
+    monkeypatch.setattr(application, "_hook_parent", window)  # as install_excepthook(window) at start
+    asked = []
+    monkeypatch.setattr(application, "ask_damaged_in_use", lambda parent, text: asked.append(parent) or None)
+    window.open_action.trigger()
+    new = main_window._open_windows[-1]
+    qtbot.addWidget(new)
+    try:
+        assert new is not window and not window.isVisible()
+        damage = sqlite3.DatabaseError("database disk image is malformed")
+        damage.sqlite_errorname = "SQLITE_CORRUPT"
+        application.handle_exception(sqlite3.DatabaseError, damage, None)
+        assert asked == [new]
+        assert new.read_only and "damage" in new.banner.text().lower()
+        assert not window.read_only
+    finally:
+        main_window._open_windows.clear()
+        application.end_session(new.session)
+
+
 def test_open_database_refused_keeps_the_current_one(window, tmp_path, monkeypatch):
     bad = tmp_path / "notes.db"
     bad.write_text("just some notes, not a database\n" * 10)

@@ -238,6 +238,34 @@ def test_a_file_that_fails_to_open_behind_its_page_ends_the_rendering(qtbot, lar
     assert not Path(str(claims_file) + ".lock").exists()  # nothing held on to
 
 
+def test_another_file_chosen_behind_the_page_replaces_the_window(qtbot, large, claims_file, no_layout,
+                                                                   tmp_path, monkeypatch):
+    """The file behind the page is not the one opened (say it was damaged and the person chose
+    "Open another..."): that file gets a window in this one's place, which closes."""
+    from desktop.views import main_window
+
+    other = tmp_path / "other.db"
+    real_start = application.start_session
+    monkeypatch.setattr(application, "start_session", lambda path, **kw: real_start(other, **kw))
+    outcome = {"code": 0}
+    window = _window_at_once(qtbot, claims_file, outcome)
+    window.resize(900, 600)
+    window.show()
+    qtbot.waitUntil(lambda: bool(main_window._open_windows), timeout=10_000)
+    new = main_window._open_windows[-1]
+    qtbot.addWidget(new)
+    try:
+        qtbot.waitUntil(lambda: not window.isVisible() and new.features_installed, timeout=10_000)
+        assert outcome["code"] == 0 and window.session is None and not window.attached
+        assert new.session.path == other and new.session.lock.isLocked()
+        assert new.isVisible() and new.size() == window.size()
+        assert new.claims_model.rowCount() == 0  # the other file's claims: none
+    finally:
+        main_window._open_windows.clear()
+        new.close()
+        application.end_session(new.session)
+
+
 # ---------------------------------------------------------------- the whole start
 
 

@@ -273,6 +273,13 @@ def install_excepthook(parent=None) -> None:
     sys.excepthook = handle_exception
 
 
+def move_excepthook(old, new) -> None:
+    """Error dialogs that had ``old`` for parent (a window being replaced) get ``new``."""
+    global _hook_parent
+    if _hook_parent is old:
+        _hook_parent = new
+
+
 # ---------------------------------------------------------------- opening
 
 
@@ -655,7 +662,6 @@ def open_behind(window, read_only: bool, interactive: bool, outcome: dict) -> No
     file gets a window of its own; should they quit, or the file fail a rendering, the
     window closes and the application ends with ``EXIT_DATABASE`` (``outcome["code"]``).
     """
-    app = QApplication.instance()
     errorlog.install()
     try:
         session = start_session(window.path, read_only=read_only, parent=window, interactive=interactive)
@@ -666,14 +672,7 @@ def open_behind(window, read_only: bool, interactive: bool, outcome: dict) -> No
         window.close()  # the last window: the event loop ends, and run_gui returns the code
         return
     if session.path.resolve() != window.path.resolve():  # another file instead of this one
-        replacement = make_window(session)
-        replacement.setGeometry(window.geometry())
-        replacement.show()
-        from desktop.views import main_window
-
-        main_window._open_windows.append(replacement)  # kept alive, as "Open database..." does
-        app.aboutToQuit.connect(lambda: end_session(session))
-        window.close()
+        replacement = window.replace_with(session)
         if interactive:
             install_excepthook(replacement)
             replacement.when_complete(lambda: after_show(session))

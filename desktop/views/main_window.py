@@ -420,7 +420,6 @@ class MainWindow(QMainWindow):
         read-only fallback, damaged-file choices, drafts, daily backup); if
         the person gives up, this window stays as it was.
         """
-        from desktop import db as dbmod
         from desktop.views import application
 
         if Path(path).resolve() == self.path.resolve():
@@ -433,23 +432,38 @@ class MainWindow(QMainWindow):
             log.exception("opening %s failed", path)
             QMessageBox.warning(self, "Cannot open the database", f"{path}: {exc}")
             return None
-        self.save_settings()
+        self.save_settings()  # the new window restores this one's layout
+        window = self.replace_with(session)
+        window.when_complete(lambda: application.after_show(session))
+        return window
+
+    def replace_with(self, session) -> "MainWindow":
+        """A window for ``session``'s file, shown in this one's place; this one closes.
+
+        The new window is kept alive (``_open_windows``) and ends its session when the
+        application quits; this window's session ends now (which releases its file's lock).
+        Should this window be the parent of the error dialogs, the new one becomes it: a fault
+        found in the new file must switch the new window to read-only, not this closed one.
+        """
+        from desktop import db as dbmod
+        from desktop.views import application
+
         window = application.make_window(session)
+        window.setGeometry(self.geometry())
         window.show()
         _open_windows.append(window)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(lambda: application.end_session(session))
-        self._replaced = True
+        application.move_excepthook(self, window)
         self.close()
         if self in _open_windows:
             _open_windows.remove(self)
         old_session = getattr(self, "session", None)
         if old_session is not None:
-            application.end_session(old_session)  # also releases this file's lock
-        else:
+            application.end_session(old_session)
+        elif self.database is not None:
             dbmod.close_database(self.database)
-        window.when_complete(lambda: application.after_show(session))
         return window
 
     # -- remembered layout -----------------------------------------
