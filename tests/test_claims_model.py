@@ -488,13 +488,19 @@ def test_a_first_page_that_fails_on_the_lane_is_read_here(qtbot, claims, slow_fi
         raise RuntimeError("the lane's connection went away")
 
     monkeypatch.setattr(claims_plans, "run_rows", broken)
+    flt = search.ClaimFilter(text="river")
+    model = _showing_after_a_lane(qtbot, flt)
+    assert shown_ids(model) == sql_ids(flt)
+
+
+def _showing_after_a_lane(qtbot, flt):
+    """A big file's model, counted, then showing ``flt`` (its first page past the GUI budget) with its count."""
     model = ClaimsTableModel()
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
-    flt = search.ClaimFilter(text="river")
     with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
         model.set_filter(flt)
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
-    assert shown_ids(model) == sql_ids(flt)
+    return model
 
 
 def test_the_window_says_searching_then_selects_the_first_match(qtbot, database, claims, slow_first_pages):
@@ -579,12 +585,8 @@ def test_a_count_stopped_before_it_starts_reads_nothing(database, claims):
 
 def test_sorting_a_filter_on_a_big_file_reads_its_first_page_as_a_filter_change_does(qtbot, claims,
                                                                                      slow_first_pages):
-    model = ClaimsTableModel()
-    qtbot.waitUntil(lambda: model.exact, timeout=5000)
     flt = search.ClaimFilter(text="river")
-    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
-        model.set_filter(flt)
-    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    model = _showing_after_a_lane(qtbot, flt)
     with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
         model.sort(COLUMN["headline"], Qt.SortOrder.DescendingOrder)  # a header click
         assert model.searching and model.rowCount() == 0  # not read on the GUI thread, past its budget
