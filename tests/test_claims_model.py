@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QCoreApplication, Qt
 
-from desktop import claims_plans, claims_walk, search, services
+from desktop import claims_order, claims_plans, claims_walk, search, services
 from desktop.models import Claim
 from desktop.views import claims_model, worker
 from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, TERM_ROLE, ClaimsTableModel
@@ -530,7 +530,20 @@ def bunched(database, monkeypatch, slow_first_pages):
     return model
 
 
-def test_a_search_the_lane_reads_from_its_matches_pages_on_from_its_matches(qtbot, bunched):
+@pytest.fixture
+def no_ranks(monkeypatch):
+    """The first-pages lane never holds the ranks of an order (claims_order): the usual plans answer."""
+    monkeypatch.setattr(claims_plans, "prepare_ranks", lambda *_args: False)
+    monkeypatch.setattr(claims_order, "first_page", lambda *_args: None)
+
+
+def _lane_idle(qtbot):
+    """Every job queued on the first-pages lane has run, and its report reached the model."""
+    claims_model._first_pages_lane().submit(lambda: None).result(timeout=5)
+    QCoreApplication.processEvents()
+
+
+def test_a_search_the_lane_reads_from_its_matches_pages_on_from_its_matches(qtbot, no_ranks, bunched):
     model = bunched
     flt = search.ClaimFilter(text="river")
     with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
@@ -547,7 +560,7 @@ def test_a_search_the_lane_reads_from_its_matches_pages_on_from_its_matches(qtbo
     assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=False))
 
 
-def test_a_search_with_too_many_matches_to_sort_pages_on_along_the_order(qtbot, qtmodeltester, bunched,
+def test_a_search_with_too_many_matches_to_sort_pages_on_along_the_order(qtbot, qtmodeltester, no_ranks, bunched,
                                                                           monkeypatch):
     monkeypatch.setattr(claims_plans, "SPARSE_ON_LANE", 5)
     model = bunched
@@ -560,6 +573,70 @@ def test_a_search_with_too_many_matches_to_sort_pages_on_along_the_order(qtbot, 
     assert model.plans[-1] == "index=claim_live_headline"
     assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=True))
     qtmodeltester.check(model, force_py=True)
+
+
+def test_a_search_in_a_ranked_order_reads_its_first_page_from_the_ranks(qtbot, qtmodeltester, bunched):
+    model = bunched
+    qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)  # read on the lane after the sort
+    flt = search.ClaimFilter(text="river")
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+        assert model.searching and model.rowCount() == 0  # this thread gave up at once (slow_first_pages)
+    assert model.plans[-1] == "ranks"
+    expected = sql_ids(flt.with_(sort="headline", descending=True))
+    assert shown_ids(model)[:4] == expected[:4]
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == expected  # the later pages go on along the order
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):  # the other way: the same ranks serve
+        model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder)
+    assert model.plans[-1] == "ranks" and model.ranked_order == "headline"
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=False))
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_a_first_page_this_thread_finds_in_time_is_shown_once(qtbot, database, claims, counts_off_thread,
+                                                              monkeypatch):
+    """The lane reads from the ranks while this thread tries its own plan; the quicker one is shown."""
+    lane_reads = []
+    run_rows = claims_plans.run_rows
+    monkeypatch.setattr(claims_plans, "run_rows", lambda *args: lane_reads.append(args) or run_rows(*args))
+    monkeypatch.setattr(claims_walk, "walk_first_page", lambda *_a, **_k: None)  # it answers common searches
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    model.sort(COLUMN["claimant"], Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: model.ranked_order == "claimant", timeout=5000)
+    resets, arrivals = [], []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.first_page_arrived.connect(lambda: arrivals.append(1))
+    flt = search.ClaimFilter(text="river")
+    model.set_filter(flt)  # 23 claims: this thread's plan is in time
+    assert not model.searching and model.plans[-1] != "ranks"
+    _lane_idle(qtbot)  # the lane's page came, and was dropped
+    ((_db, _statement, handle, _sparse, read_flt, *_rest),) = lane_reads
+    assert read_flt == flt.with_(sort="claimant", descending=True) and handle["cancelled"]  # stopped once not wanted
+    assert resets == [1] and arrivals == []
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == sql_ids(flt.with_(sort="claimant", descending=True))
+
+
+def test_after_an_edit_a_search_takes_the_usual_plans_until_the_ranks_are_read_again(qtbot, bunched):
+    model = bunched
+    qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)
+    edited = services.create_claim(services.ClaimInput(text="Zulu hills: the river rose again")).id
+    model.refresh_claims([edited])
+    assert model.ranked_order is None
+    flt = search.ClaimFilter(text="river")
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+    assert model.plans[-1] != "ranks"  # they no longer held: the lane read it the usual way
+    expected = sql_ids(flt.with_(sort="headline", descending=True))
+    assert shown_ids(model)[:4] == expected[:4] and expected[0] == edited
+    qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)  # read again after that page
+    model.set_filter(search.ClaimFilter())
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+    assert model.plans[-1] == "ranks" and shown_ids(model)[:4] == expected[:4]
 
 
 def test_a_newer_filter_stops_the_count_of_the_older_one(qtbot, claims, counts_off_thread):

@@ -1,0 +1,124 @@
+"""Where each live claim stands in a sort order, held for searches in that order (no Qt).
+
+A search's matches can lie bunched far down a sort order: sorted by tags Z-A,
+the 77,000 claims that match "air" (of a million) come after some 400,000
+that do not. Neither of SQLite's ways to the first page is quick then. Walking
+the order's index and testing each claim against the matches passes all
+those others (148 ms); reading every match's row to sort them reads 77,000
+rows scattered over the file (137 ms).
+
+What a search engine keeps for a sort field, this module keeps for the order
+the table is sorted by: each live claim's place in it, as a TEMP table of
+(claim id, place) on the connection of the lane that reads first pages
+(``prepare``: one statement, 0.4-1 s at a million claims, off the GUI thread).
+The first page of a search in that order is then found by looking up each
+match's place and keeping the ``size`` first (``first_page``): 15-25 ms for
+"air", wherever its matches lie, and all of it inside SQLite, so the lane
+does not hold Python's lock while the GUI thread reads too. The rows are the
+ones, in the order, that ``search.claims`` gives.
+
+The places hold for as long as nothing is written to the file. SQLite's
+``PRAGMA data_version`` on the connection that read them (it changes when any
+other connection commits) tells whether they still do; every use checks it in
+the same read transaction as its reads. A connection that writes does not see
+its own commits there, so the places serve a connection that never writes to
+the file: the first-pages lane's.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from desktop import search
+
+UNRANKED = ("updated_at",)  # orders left to the usual plans: any edit moves a claim in them
+TABLE = "claim_order"  # the TEMP table of (id, place), per connection
+BUILD_STEPS = 50_000  # SQLite steps between looks at whether a build is given up
+
+_held = threading.local()
+
+
+@dataclass(frozen=True)
+class Ranks:
+    key: str
+    connection: object  # the sqlite3 connection that holds the table (its data_version is theirs)
+    version: int
+
+
+def rankable(flt: search.ClaimFilter) -> bool:
+    """Whether ``flt``'s first page can come from places: a search alone, in an order that has them."""
+    return flt.is_search_alone and flt.sort in search.SORT_KEYS and flt.sort not in UNRANKED
+
+
+def held(database, key: str) -> Ranks | None:
+    """This thread's places for ``key`` if its current connection holds them (not whether they still hold)."""
+    ranks = getattr(_held, "ranks", None)
+    if ranks is None or ranks.key != key or ranks.connection is not database.connection():
+        return None
+    return ranks
+
+
+def forget(database) -> None:
+    """Drop this thread's places."""
+    _held.ranks = None
+    database.execute_sql(f'DROP TABLE IF EXISTS temp."{TABLE}"')
+
+
+def prepare(database, key: str, cancelled=lambda: False) -> bool:
+    """Read the places of ``key``'s order on this thread's connection unless they still hold; True when held.
+
+    ``cancelled()`` is asked every ``BUILD_STEPS`` steps of SQLite: a build
+    given up leaves nothing held (the first-pages lane gives it up for a
+    first page, which should not wait behind it). One order is held per
+    connection; building another drops it.
+    """
+    if key not in search.SORT_KEYS or key in UNRANKED:
+        return False
+    current = held(database, key)
+    if current is not None and current.version == _data_version(database):
+        return True
+    forget(database)
+    column = search.SORT_KEYS[key].column_name
+    connection = database.connection()
+    connection.set_progress_handler(lambda: bool(cancelled()), BUILD_STEPS)
+    try:
+        with database.atomic():  # one snapshot: the version and the places agree
+            version = _data_version(database)
+            database.execute_sql(f'CREATE TEMP TABLE "{TABLE}" ("id" INTEGER PRIMARY KEY, "place" INTEGER NOT NULL)')
+            database.execute_sql(
+                f'INSERT INTO temp."{TABLE}" ("id", "place") '
+                f'SELECT "id", row_number() OVER (ORDER BY "{column}", "id") '
+                f'FROM "claim" INDEXED BY "claim_live_{column}" WHERE "deleted_at" IS NULL ORDER BY "id"')
+    except Exception:
+        connection.set_progress_handler(None, 0)
+        forget(database)
+        if cancelled():
+            return False
+        raise
+    connection.set_progress_handler(None, 0)
+    _held.ranks = Ranks(key, connection, version)
+    return True
+
+
+def first_page(database, flt: search.ClaimFilter, columns, size: int) -> list[tuple] | None:
+    """The first ``size`` rows of ``flt`` (a search alone) from this thread's places; None when it holds
+    none for ``flt``'s order, or they no longer hold (something was written since they were read)."""
+    if not rankable(flt) or held(database, flt.sort) is None:
+        return None
+    match = search.fts_query(flt.text)
+    if match is None:
+        return None
+    direction = "DESC" if flt.descending else "ASC"
+    wanted = ", ".join(f'"t1"."{field.column_name}"' for field in columns)
+    sql = (f'SELECT {wanted} FROM (SELECT "id", "place" FROM temp."{TABLE}" WHERE "id" IN '
+           f'(SELECT "rowid" FROM "claim_fts" WHERE "claim_fts" MATCH ?) ORDER BY "place" {direction} LIMIT ?) AS "o" '
+           f'JOIN "claim" AS "t1" ON "t1"."id" = "o"."id" ORDER BY "o"."place" {direction}')
+    with database.atomic():  # the version check and the read see the same file
+        if _data_version(database) != _held.ranks.version:
+            return None
+        return list(database.execute_sql(sql, (match, size)).fetchall())
+
+
+def _data_version(database) -> int:
+    return database.execute_sql("PRAGMA data_version").fetchone()[0]
