@@ -330,18 +330,19 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
     for the next search. ``handle`` lets the GUI thread stop the read.
     """
     def read():
-        if columns is not None and flt is not None:
-            rows = claims_order.first_page(database, flt, columns, size)
-            if rows is not None:
-                handle["ranked"] = True
-                handle["plan"] = "ranks"
-                return rows
-        chosen = statement
-        if sparse is not None and not probe_dense(flt, SPARSE_ON_LANE, False):
-            chosen = sparse
-            handle["from_matches"] = True
-        handle["plan"] = chosen[3]
-        return execute(database, chosen)[0]
+        rows = claims_order.first_page(database, flt, columns, size) if columns is not None else None
+        if rows is not None:
+            handle["ranked"] = True
+            handle["plan"] = "ranks"
+        else:
+            chosen = statement
+            if sparse is not None and not probe_dense(flt, SPARSE_ON_LANE, False):
+                chosen = sparse
+                handle["from_matches"] = True
+            handle["plan"] = chosen[3]
+            rows = execute(database, chosen)[0]
+        handle["rows"] = rows  # last: the GUI thread may take them from here before the report arrives
+        return rows
 
     return _stoppable(database, handle, LANE_CACHE_KIB, read)
 

@@ -1,5 +1,8 @@
 """The claims table model: Qt's model contract, paging, sort, filter, in-place updates."""
 
+import threading
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -575,49 +578,115 @@ def test_a_search_with_too_many_matches_to_sort_pages_on_along_the_order(qtbot, 
     qtmodeltester.check(model, force_py=True)
 
 
+def _shown_when_read(qtbot, model, change):
+    """``change()``, then wait for its first page: read on the lane, or taken from it at once."""
+    change()
+    qtbot.waitUntil(lambda: not model.searching, timeout=5000)
+
+
 def test_a_search_in_a_ranked_order_reads_its_first_page_from_the_ranks(qtbot, qtmodeltester, bunched):
     model = bunched
     qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)  # read on the lane after the sort
     flt = search.ClaimFilter(text="river")
-    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
-        model.set_filter(flt)
-        assert model.searching and model.rowCount() == 0  # this thread gave up at once (slow_first_pages)
+    _shown_when_read(qtbot, model, lambda: model.set_filter(flt))  # this thread gives up at once (slow_first_pages)
     assert model.plans[-1] == "ranks"
     expected = sql_ids(flt.with_(sort="headline", descending=True))
     assert shown_ids(model)[:4] == expected[:4]
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
     assert shown_ids(model) == expected  # the later pages go on along the order
-    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):  # the other way: the same ranks serve
-        model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder)
-    assert model.plans[-1] == "ranks" and model.ranked_order == "headline"
+    _shown_when_read(qtbot, model, lambda: model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder))
+    assert model.plans[-1] == "ranks" and model.ranked_order == "headline"  # the other way: the same places
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
     assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=False))
     qtmodeltester.check(model, force_py=True)
 
 
-def test_a_first_page_this_thread_finds_in_time_is_shown_once(qtbot, database, claims, counts_off_thread,
-                                                              monkeypatch):
-    """The lane reads from the ranks while this thread tries its own plan; the quicker one is shown."""
-    lane_reads = []
-    run_rows = claims_plans.run_rows
-    monkeypatch.setattr(claims_plans, "run_rows", lambda *args: lane_reads.append(args) or run_rows(*args))
+@pytest.fixture
+def ranked_by_claimant(qtbot, database, claims, counts_off_thread, monkeypatch):
+    """A big file's model sorted by claimant, the lane holding that order's places; the walk answers nothing."""
     monkeypatch.setattr(claims_walk, "walk_first_page", lambda *_a, **_k: None)  # it answers common searches
     model = ClaimsTableModel()
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
     model.sort(COLUMN["claimant"], Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: model.ranked_order == "claimant", timeout=5000)
-    resets, arrivals = [], []
-    model.modelReset.connect(lambda: resets.append(1))
-    model.first_page_arrived.connect(lambda: arrivals.append(1))
+    model.resets, model.arrivals = [], []
+    model.modelReset.connect(lambda: model.resets.append(1))
+    model.first_page_arrived.connect(lambda: model.arrivals.append(1))
+    return model
+
+
+def test_a_first_page_this_thread_finds_before_the_lane_is_shown_once(qtbot, ranked_by_claimant, monkeypatch):
+    """The lane reads from the places while this thread tries its own plan; the quicker one is shown."""
+    model = ranked_by_claimant
+    lane_reads, go_on = [], threading.Event()
+    first_page = claims_order.first_page
+
+    def slow_first_page(*args):
+        go_on.wait(timeout=10)
+        return first_page(*args)
+
+    run_rows = claims_plans.run_rows
+    monkeypatch.setattr(claims_plans, "run_rows", lambda *args: lane_reads.append(args) or run_rows(*args))
+    monkeypatch.setattr(claims_order, "first_page", slow_first_page)
     flt = search.ClaimFilter(text="river")
-    model.set_filter(flt)  # 23 claims: this thread's plan is in time
+    model.set_filter(flt)  # 23 claims: this thread's plan is in time, the lane waits
     assert not model.searching and model.plans[-1] != "ranks"
+    go_on.set()
     _lane_idle(qtbot)  # the lane's page came, and was dropped
     ((_db, _statement, handle, _sparse, read_flt, *_rest),) = lane_reads
     assert read_flt == flt.with_(sort="claimant", descending=True) and handle["cancelled"]  # stopped once not wanted
-    assert resets == [1] and arrivals == []
+    assert model.resets == [1] and model.arrivals == []
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
     assert shown_ids(model) == sql_ids(flt.with_(sort="claimant", descending=True))
+
+
+def test_a_first_page_the_lane_finds_first_is_taken_at_once(qtbot, ranked_by_claimant, monkeypatch):
+    model = ranked_by_claimant
+    start_reading = ClaimsTableModel._read_first_page_on_worker
+
+    def quick_lane(self):  # the lane has the page before this thread begins its own read
+        handle = start_reading(self)
+        claims_model._first_pages_lane().submit(lambda: None).result(timeout=5)
+        return handle
+
+    monkeypatch.setattr(ClaimsTableModel, "_read_first_page_on_worker", quick_lane)
+    flt = search.ClaimFilter(text="river")
+    model.set_filter(flt)
+    assert not model.searching and model.plans[-1] == "ranks"  # no "Searching...": taken in the same turn
+    expected = sql_ids(flt.with_(sort="claimant", descending=True))
+    assert shown_ids(model) == expected[:4]
+    _lane_idle(qtbot)  # its report, come later, changes nothing
+    assert model.resets == [1] and model.arrivals == []
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == expected
+
+
+def test_this_threads_read_stops_once_the_lane_has_the_page(qtbot, ranked_by_claimant, monkeypatch):
+    model = ranked_by_claimant
+    monkeypatch.setattr(claims_model, "PROGRESS_STEPS", 1)
+    monkeypatch.setattr(claims_model, "SEARCH_BUDGET_MS", 60_000)  # only the lane's page can stop it
+    looks, reading = [], threading.Event()
+    first_page = claims_order.first_page
+
+    def lane_waits_for_the_read(*args):
+        reading.wait(timeout=10)
+        return first_page(*args)
+
+    class Clock:  # its first look at the clock during the read lets the lane go on, and waits for it
+        @staticmethod
+        def perf_counter():
+            looks.append(1)
+            if len(looks) == 2:
+                reading.set()
+                claims_model._first_pages_lane().submit(lambda: None).result(timeout=5)
+            return time.perf_counter()
+
+    monkeypatch.setattr(claims_order, "first_page", lane_waits_for_the_read)
+    monkeypatch.setattr(claims_model, "time", Clock)
+    flt = search.ClaimFilter(text="river")
+    model.set_filter(flt)
+    assert not model.searching and model.plans[-1] == "ranks" and len(looks) == 2
+    assert shown_ids(model) == sql_ids(flt.with_(sort="claimant", descending=True))[:4]
 
 
 def test_after_an_edit_a_search_takes_the_usual_plans_until_the_ranks_are_read_again(qtbot, bunched):
@@ -634,8 +703,7 @@ def test_after_an_edit_a_search_takes_the_usual_plans_until_the_ranks_are_read_a
     assert shown_ids(model)[:4] == expected[:4] and expected[0] == edited
     qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)  # read again after that page
     model.set_filter(search.ClaimFilter())
-    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
-        model.set_filter(flt)
+    _shown_when_read(qtbot, model, lambda: model.set_filter(flt))
     assert model.plans[-1] == "ranks" and shown_ids(model)[:4] == expected[:4]
 
 

@@ -302,6 +302,7 @@ class ClaimsTableModel(QAbstractTableModel):
             self._count, self._exact, self._dense = self._live_total, True, True
             return
         self._count = PAGE_SIZE  # provisional: the first page decides
+        lane = None
         walked = None if default else self._walk_first_page(flt)
         self._walked = walked is not None
         if walked is not None:  # a search in a large share of the claims: dense, as the walk showed
@@ -309,23 +310,28 @@ class ClaimsTableModel(QAbstractTableModel):
             rows = [(raw, _display_row(raw)) for raw in walked]
         else:
             self._dense = True if default else self._probe_dense(flt)
-            # With ranks for this order on the lane, the lane reads a search's first page (from them:
-            # 15-25 ms however bunched its matches lie) while this thread tries its own plan.
-            racing = not default and self._ranked == flt.sort and claims_order.rankable(flt)
-            if racing:
-                self._read_first_page_on_worker()
+            # With the places of this order on the lane, the lane reads a search's first page from them
+            # (15-50 ms however bunched its matches lie) while this thread tries its own plan.
+            if not default and self._ranked == flt.sort and claims_order.rankable(flt):
+                lane = self._read_first_page_on_worker()
             if default:
                 rows = self._fetch_page(0)
             else:
-                rows = self._first_page_in_time(SEARCH_BUDGET_MS if flt.is_search_alone else FIRST_PAGE_BUDGET_MS)
-            if rows is not None and racing:  # this thread was quicker: the lane's page is not wanted
-                claims_plans.interrupt(self._pending_page)
+                budget = SEARCH_BUDGET_MS if flt.is_search_alone else FIRST_PAGE_BUDGET_MS
+                rows = self._first_page_in_time(budget, lane)
+        if lane is not None:
+            if rows is None and "rows" in lane:  # the lane was first: its page, without a second reset
+                rows = [(raw, _display_row(raw)) for raw in lane["rows"]]
                 self._pending_page = None
-            if rows is None:  # read on a worker: nothing to show until it arrives
-                self._count, self._exact, self._searching = 0, False, True
-                if not racing:
-                    self._read_first_page_on_worker()
-                return
+                self._lane_page_taken(lane)
+            elif rows is not None:  # this thread was first: the lane's page is not wanted
+                claims_plans.interrupt(lane)
+                self._pending_page = None
+        if rows is None:  # read on a worker: nothing to show until it arrives
+            self._count, self._exact, self._searching = 0, False, True
+            if lane is None:
+                self._read_first_page_on_worker()
+            return
         self._pages[0] = rows
         if len(rows) < PAGE_SIZE:
             self._count, self._exact = len(rows), True
@@ -359,11 +365,15 @@ class ClaimsTableModel(QAbstractTableModel):
             del self.plans[:-4]
         return rows
 
-    def _first_page_in_time(self, budget_ms: float) -> list[tuple] | None:
-        """The first page, or None when reading it would hold the GUI thread past ``budget_ms``."""
+    def _first_page_in_time(self, budget_ms: float, lane: dict | None = None) -> list[tuple] | None:
+        """The first page, or None when reading it would hold the GUI thread past ``budget_ms``, or once
+        the ``lane`` reading the same page has it."""
         connection = models.Claim._meta.database.connection()
         deadline = time.perf_counter() + budget_ms / 1000
-        connection.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
+        if lane is not None and "rows" in lane:
+            return None
+        lane = lane if lane is not None else {}
+        connection.set_progress_handler(lambda: "rows" in lane or time.perf_counter() > deadline, PROGRESS_STEPS)
         try:
             return self._fetch_page(0)
         except Exception as exc:
@@ -375,7 +385,8 @@ class ClaimsTableModel(QAbstractTableModel):
         finally:
             connection.set_progress_handler(None, 0)
 
-    def _read_first_page_on_worker(self) -> None:
+    def _read_first_page_on_worker(self) -> dict:
+        """Read the first page on the first-pages lane; the read's handle (its ``"rows"`` once read)."""
         from desktop.views import worker
 
         generation = self._generation
@@ -398,6 +409,7 @@ class ClaimsTableModel(QAbstractTableModel):
             on_done=lambda rows: self._first_page_read(generation, handle, rows),
             on_error=lambda exc: self._first_page_failed(generation, handle, exc),
         )
+        return handle
 
     def _prepare_ranks(self, key: str) -> None:
         """Have the first-pages lane read the ranks of ``key``'s order (``claims_order``), for searches in it."""
@@ -440,24 +452,27 @@ class ClaimsTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._pending_page = None
         self._searching = False
-        # Read from the matches: the next pages too, since walking the order would go as far.
-        self._sparse_search = handle.get("from_matches", False)
         self._pages.clear()
         self._pages[0] = [(raw, _display_row(raw)) for raw in rows]
         self._count = len(rows)
         self._exact = len(rows) < PAGE_SIZE
+        self._lane_page_taken(handle)
         self.endResetModel()
+        self.first_page_arrived.emit()
+        if self._exact:
+            self.count_settled.emit()
+        else:
+            self._schedule_count()
+
+    def _lane_page_taken(self, handle: dict) -> None:
+        # Read from the matches: the next pages too, since walking the order would go as far.
+        self._sparse_search = handle.get("from_matches", False)
         if handle.get("ranked"):
             self.plans.append("ranks")
             del self.plans[:-4]
         elif claims_order.rankable(self._filter):  # none held, or written since: read them again
             self._ranked = None
             self._prepare_ranks(self._filter.sort)
-        self.first_page_arrived.emit()
-        if self._exact:
-            self.count_settled.emit()
-        else:
-            self._schedule_count()
 
     def _first_page_failed(self, generation: int, handle: dict, exc: BaseException) -> None:
         if not shiboken6.isValid(self) or generation != self._generation or handle is not self._pending_page:
