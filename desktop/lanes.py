@@ -25,6 +25,13 @@ from concurrent.futures import Future
 log = logging.getLogger(__name__)
 
 _lanes: "weakref.WeakSet[Lane]" = weakref.WeakSet()
+_here = threading.local()  # on a lane's thread: that lane
+
+
+def closing() -> bool:
+    """Whether this thread is a lane being closed: a long job on it should give up (``Lane.close`` waits)."""
+    lane = getattr(_here, "lane", None)
+    return lane is not None and lane._closing.is_set()
 
 
 class Lane:
@@ -36,6 +43,7 @@ class Lane:
         self._thread: threading.Thread | None = None
         self._databases: list = []  # the Peewee databases its thread has a connection to
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # set while close() waits for the jobs before its own
         _lanes.add(self)
 
     def submit(self, func, *args, **kwargs) -> Future:
@@ -64,6 +72,7 @@ class Lane:
             self._jobs.put(job)
 
     def _loop(self) -> None:
+        _here.lane = self
         while True:
             job = self._jobs.get()
             try:
@@ -101,8 +110,12 @@ class Lane:
         if self.on_own_thread():  # closing from one of its own jobs: no waiting on itself
             close_them()
             return
-        self._put(close_them)
-        self._jobs.join()
+        self._closing.set()
+        try:
+            self._put(close_them)
+            self._jobs.join()
+        finally:
+            self._closing.clear()
 
 
 def close_lanes(db=None) -> None:

@@ -72,3 +72,25 @@ def test_a_task_finishing_after_its_qt_object_was_deleted_reports_nothing(qtbot)
     shiboken6.delete(task)
     worker._call(task, lambda: 42, (), {})  # would raise RuntimeError before
     worker._call(task, lambda: 1 / 0, (), {})
+
+
+def test_a_long_job_on_a_lane_sees_the_lane_closing_and_may_give_up():
+    from desktop import lanes
+
+    lane = lanes.Lane("test-closing")
+    started = threading.Event()
+
+    def long_job():  # as a build of an order's places asks between SQLite steps
+        started.set()
+        looks = 0
+        while not lanes.closing():
+            looks += 1
+            threading.Event().wait(0.001)
+            assert looks < 5000, "the lane never said it was closing"
+        return looks
+
+    job = lane.submit(long_job)
+    assert started.wait(timeout=5) and not lanes.closing()  # only a lane's own thread can be closing
+    lane.close()  # returns once the job has given up
+    assert job.done() and job.result() >= 0
+    assert lane.submit(lanes.closing).result(timeout=5) is False  # closed: a new job runs as usual
