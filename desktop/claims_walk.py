@@ -24,6 +24,7 @@ from desktop.models import Claim, ClaimIndex
 WALK_SAMPLE = 100  # claims read first, to judge how much of the walk a search matches
 WALK_MIN_SHARE = 0.15  # the walk goes on only if at least this share of them matched
 WALK_MAX = 2000  # claims read in all before the usual plan takes over
+WALK_STEP = 500  # claims read at most between two looks at the share of them that matched
 WALK_TABLE = "claim_walk"  # the in-memory full-text table of the claims met on a walk (TEMP, per connection)
 
 
@@ -63,8 +64,9 @@ def walk_first_page(database, flt: search.ClaimFilter, columns, size: int, live:
     tokenizer, where the same MATCH picks the members: the same rows, in the
     same order, as the usual page query, without the full set of matches.
 
-    After ``WALK_SAMPLE`` claims, a share of members under ``WALK_MIN_SHARE``
-    hands the search to the usual plan (a few milliseconds lost); so does a
+    After ``WALK_SAMPLE`` claims, and again every ``WALK_STEP`` claims at
+    most, a share of members under ``WALK_MIN_SHARE`` hands the search to the
+    usual plan (a few milliseconds lost); so does a
     page not filled within ``WALK_MAX`` claims, or any error (an older file
     without the index, a connection that cannot make TEMP tables). A walk that
     reads every live claim returns all the matches, fewer than ``size``.
@@ -106,7 +108,7 @@ def _walk_members(database, cursor, match: str, size: int) -> list[tuple] | None
             if len(found) < WALK_MIN_SHARE * read:
                 return None
             share = max(len(found), 1) / read
-            want = min(WALK_MAX - read, int((size - len(found)) / share * 1.25) + 1)
+            want = min(WALK_MAX - read, WALK_STEP, int((size - len(found)) / share * 1.25) + 1)
             if want <= 0:
                 return None
     finally:

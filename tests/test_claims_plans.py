@@ -166,6 +166,28 @@ def test_the_walk_gives_way_where_it_does_not_pay(database, walk_claims, monkeyp
         assert _walk(database, flt, 5) is None
 
 
+def test_the_walk_looks_at_its_share_again_every_step(database, make_claim, monkeypatch):
+    """A promising sample followed by a long stretch without a match: the walk gives up once the share
+    it has met falls too low, looking again every step ("army" by claimant Z-A: after 600 claims, not 1,642)."""
+    for n in range(150):
+        make_claim(f"A harbour report {n}")
+    for n in range(10):
+        make_claim(f"A soldiers report {n}")  # the last updated: first in the default order
+    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 10)
+    monkeypatch.setattr(claims_walk, "WALK_MIN_SHARE", 0.15)
+    monkeypatch.setattr(claims_walk, "WALK_STEP", 10)
+    read = []
+    members = claims_walk._members
+    monkeypatch.setattr(claims_walk, "_members", lambda db, rows, match: read.append(len(rows)) or members(db, rows, match))
+    flt = search.ClaimFilter(text="soldiers", sort="updated_at", descending=True)
+    assert _walk(database, flt, 20) is None
+    assert read == [10] * 7  # 10 members met in 70 claims: under 15%
+    monkeypatch.setattr(claims_walk, "WALK_STEP", 1000)
+    read.clear()
+    assert _walk(database, flt, 20) is None
+    assert read[:2] == [10, 13]  # the sample promised the page within 13 more: (20 - 10) / 1.0 x 1.25 + 1
+
+
 def test_the_walk_runs_on_a_read_only_connection(db_path, walk_claims, eager_walk):
     from desktop import db as dbmod
 
