@@ -317,7 +317,7 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
 
     For a first page that was too slow on the GUI thread: its dense plan walked
     the sort index a long way without filling a page, because the matches lie
-    bunched further down that order. A search alone in an order whose ranks
+    bunched further down that order. A search alone in an order whose places
     this thread holds (``claims_order``; ``columns`` and ``size`` given) is
     answered from them when they still hold (``handle["ranked"]`` then True):
     "air" sorted by tags Z-A, 22 ms instead of 137-148. Otherwise, when
@@ -348,7 +348,7 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
 
 
 def prepare_ranks(database, key: str, handle: dict) -> bool:
-    """``claims_order.prepare`` on this (lane) thread: True when it holds ranks for ``key``.
+    """``claims_order.prepare`` on this (lane) thread: True when it holds the places of ``key``'s order.
 
     ``handle["cancelled"]`` gives the build up between its steps, so a first
     page asked for meanwhile waits no longer than a step (about 2 ms); so does

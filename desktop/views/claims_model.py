@@ -39,9 +39,9 @@ filter interrupts the read. On the lane a search that matches fewer than
 its next pages.
 
 Sorting a big file by a column has the lane read the places of that order
-(``claims_order``, 0.4-1.5 s at a million claims, given up whenever a first
+(``claims_order``, 0.8-1.2 s at a million claims, given up whenever a first
 page is wanted and read again after it). While the lane holds them, a search
-alone in that order is read there from them at once (15-50 ms however
+alone in that order is read there from them at once (20-40 ms however
 bunched its matches lie), while this thread tries its own plan under its
 budget; whichever is first is shown, the other stopped. An edit, or a read
 that finds them out of date, sends searches back to the plans above until
@@ -190,8 +190,8 @@ class ClaimsTableModel(QAbstractTableModel):
         self._walked = False  # the first page came from claims_walk: so may the next ones
         self._pending_page: dict | None = None  # that read's handle, to interrupt it
         self._pending_count: dict | None = None  # the same for the count running on a worker
-        self._ranked: str | None = None  # the order whose ranks the first-pages lane holds (claims_order)
-        self._pending_ranks: dict | None = None  # the handle of the build of those ranks, while it runs
+        self._ranked: str | None = None  # the order whose places the first-pages lane holds (claims_order)
+        self._pending_ranks: dict | None = None  # the handle of the build of those places, while it runs
         self._attached = opening_page is None
         self._wanted: ClaimFilter | None = None  # a filter or sort asked for before attach()
         self._released_early = False  # release_counts() came before attach()
@@ -272,7 +272,7 @@ class ClaimsTableModel(QAbstractTableModel):
 
     @property
     def ranked_order(self) -> str | None:
-        """The sort key whose ranks the first-pages lane holds, as far as this model knows (``claims_order``)."""
+        """The sort key whose places the first-pages lane holds, as far as this model knows (``claims_order``)."""
         return self._ranked
 
     @property
@@ -412,7 +412,7 @@ class ClaimsTableModel(QAbstractTableModel):
         return handle
 
     def _prepare_ranks(self, key: str) -> None:
-        """Have the first-pages lane read the ranks of ``key``'s order (``claims_order``), for searches in it."""
+        """Have the first-pages lane read the places of ``key``'s order (``claims_order``), for searches in it."""
         from desktop.views import worker
 
         if not self._async or not self._attached or key in claims_order.UNRANKED:
@@ -433,7 +433,7 @@ class ClaimsTableModel(QAbstractTableModel):
             return  # given up for a first page, or another order asked for since
         self._pending_ranks = None
         if exc is not None:  # the searches in this order keep their usual plans
-            log.warning("reading the ranks of the %s order failed (%s)", key, exc)
+            log.warning("reading the places of the %s order failed (%s)", key, exc)
         if ready and key == self._filter.sort:
             self._ranked = key
 
@@ -575,7 +575,7 @@ class ClaimsTableModel(QAbstractTableModel):
             self._filter = flt
             self._pages.clear()
             self.endResetModel()
-        if self._ranked != key:  # on a big file: ranks for the searches typed in this order
+        if self._ranked != key:  # on a big file: the places of this order, for the searches typed in it
             self._prepare_ranks(key)
 
     def sort_column(self) -> int:
