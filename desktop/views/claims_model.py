@@ -399,9 +399,8 @@ class ClaimsTableModel(QAbstractTableModel):
             query = search.claims(flt, *fields()).limit(PAGE_SIZE)
             sparse = claims_plans.steer(query, *claims_plans.page_plan(flt, False, self._claimant_first))
         ranked = claims_order.rankable(flt)
-        if ranked and self._pending_ranks is not None:  # a page first: the build gives up, and is asked again
-            self._pending_ranks["cancelled"] = True
-            self._pending_ranks = None
+        if ranked:  # a page first: a build of places gives up, and is asked again after it
+            self._give_up_ranks()
         worker.run_task(
             self, claims_plans.run_rows, models.Claim._meta.database.obj, statement, handle, sparse, flt,
             fields() if ranked else None, PAGE_SIZE,
@@ -417,8 +416,7 @@ class ClaimsTableModel(QAbstractTableModel):
 
         if not self._async or not self._attached or key in claims_order.UNRANKED:
             return
-        if self._pending_ranks is not None:
-            self._pending_ranks["cancelled"] = True
+        self._give_up_ranks()
         handle: dict = {}
         self._pending_ranks = handle
         worker.run_task(
@@ -427,6 +425,12 @@ class ClaimsTableModel(QAbstractTableModel):
             on_done=lambda ready: self._ranks_prepared(key, handle, ready),
             on_error=lambda exc: self._ranks_prepared(key, handle, False, exc),
         )
+
+    def _give_up_ranks(self) -> None:
+        """Stop a build of places still running on the lane (it stops between SQLite steps)."""
+        if self._pending_ranks is not None:
+            self._pending_ranks["cancelled"] = True
+            self._pending_ranks = None
 
     def _ranks_prepared(self, key: str, handle: dict, ready: bool, exc: BaseException | None = None) -> None:
         if not shiboken6.isValid(self) or handle is not self._pending_ranks:
