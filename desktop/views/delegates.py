@@ -8,10 +8,12 @@ Highlighted words get a yellow background with black text for the same reason.
 from __future__ import annotations
 
 import functools
+import math
 import re
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import (QColor, QFontMetrics, QPainter, QPalette, QPixmap, QTextCharFormat, QTextLayout,
+                           QTextOption)
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.claim_filter import written_unspaced
@@ -40,6 +42,36 @@ def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
 
 
+PILL_CACHE = 256  # pills kept drawn; a column shows one per label in use (more only while cut narrow)
+PILL_PAD_X, PILL_PAD_Y = 7, 2
+
+
+def _draw_pill(text: str, fill: QColor, font, width: int, cell_height: int, ratio: float) -> QPixmap:
+    """A rounded ``fill`` label with white ``text`` in ``font``, ``width`` wide, elided to fit."""
+    metrics = QFontMetrics(font)
+    width = max(1, width)
+    height = max(1, min(metrics.height() + 2 * PILL_PAD_Y, cell_height - 2))
+    pixmap = QPixmap(math.ceil(width * ratio), math.ceil(height * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        box = QRectF(0, 0, width, height)
+        painter.drawRoundedRect(box, height / 2, height / 2)
+        painter.setPen(QColor("#ffffff"))
+        painter.setFont(font)
+        inner = width - 2 * PILL_PAD_X
+        shown = text if metrics.horizontalAdvance(text) <= inner + 1 else metrics.elidedText(
+            text, Qt.TextElideMode.ElideRight, inner)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, shown)
+    finally:
+        painter.end()
+    return pixmap
+
+
 class PillDelegate(QStyledItemDelegate):
     """A rounded coloured label with white text (status or verdict).
 
@@ -51,6 +83,8 @@ class PillDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.vocabulary = vocabulary
         self._painting = False
+        self._pixmaps: dict[tuple, QPixmap] = {}
+        self._widths: dict[tuple[str, str], int] = {}  # a label's pill width with room to spare
 
     def initStyleOption(self, option, index):
         super().initStyleOption(option, index)
@@ -67,23 +101,27 @@ class PillDelegate(QStyledItemDelegate):
         term = index.data(TERM_ROLE)
         if not text or not term:
             return
-        metrics = option.fontMetrics
-        pad_x, pad_y = 7, 2
         rect = option.rect.adjusted(4, 0, -4, 0)
-        width = min(metrics.horizontalAdvance(text) + 2 * pad_x, rect.width())
-        height = min(metrics.height() + 2 * pad_y, rect.height() - 2)
-        pill = QRectF(rect.left(), rect.center().y() - height / 2 + 1, width, height)
-        painter.save()
-        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(colour(self.vocabulary, term)))
-        painter.drawRoundedRect(pill, height / 2, height / 2)
-        painter.setPen(QColor("#ffffff"))
-        room = int(pill.width()) - 2 * pad_x
-        shown = text if metrics.horizontalAdvance(text) <= room + 1 else metrics.elidedText(
-            text, Qt.TextElideMode.ElideRight, room)
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, shown)
-        painter.restore()
+        pill = self._pill(text, term, option.font, rect.width(), rect.height(), painter.device().devicePixelRatioF())
+        tall = round(pill.height() / pill.devicePixelRatio())
+        painter.drawPixmap(QPoint(rect.left(), rect.top() + (rect.height() - tall) // 2 + 1), pill)
+
+    def _pill(self, text: str, term: str, font, room: int, cell_height: int, ratio: float) -> QPixmap:
+        """The pill as a pixmap, drawn once per label, colour, font, width and height: a page shows a
+        handful, and a column narrower than a label gets that label cut to it."""
+        font_key = font.key()
+        natural = self._widths.get((text, font_key))
+        if natural is None:
+            natural = self._widths[(text, font_key)] = QFontMetrics(font).horizontalAdvance(text) + 2 * PILL_PAD_X
+        fill = colour(self.vocabulary, term)
+        key = (text, fill, font_key, min(natural, room), cell_height, ratio)
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            if len(self._pixmaps) >= PILL_CACHE:
+                self._pixmaps.clear()
+                self._widths.clear()
+            pixmap = self._pixmaps[key] = _draw_pill(text, QColor(fill), font, min(natural, room), cell_height, ratio)
+        return pixmap
 
     def sizeHint(self, option, index):
         size = super().sizeHint(option, index)
@@ -97,6 +135,11 @@ class HighlightDelegate(QStyledItemDelegate):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.terms: list[str] = []
+        self._one_line = QTextOption()
+        self._one_line.setWrapMode(QTextOption.WrapMode.NoWrap)
+        self._hit_format = QTextCharFormat()
+        self._hit_format.setBackground(HIGHLIGHT_BG)
+        self._hit_format.setForeground(HIGHLIGHT_FG)
 
     def set_terms(self, terms: list[str]) -> None:
         self.terms = list(terms)
@@ -114,33 +157,25 @@ class HighlightDelegate(QStyledItemDelegate):
         style = opt.widget.style() if opt.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget).adjusted(3, 0, -3, 0)
-        metrics = opt.fontMetrics
-        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+        shown = opt.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
         spans = match_spans(shown, self.terms)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         group = QPalette.ColorGroup.Normal if opt.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
-        normal = opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        # One layout of the shown text, the hits as formats: each character is shaped once (a page's
+        # headlines are most of a fresh page's paint).
+        layout = QTextLayout(shown, opt.font)
+        layout.setTextOption(self._one_line)
+        layout.setFormats([self._hit(start, end) for start, end in spans])
+        layout.beginLayout()
+        line = layout.createLine()
+        line.setLineWidth(rect.width() + 1)
+        layout.endLayout()
         painter.save()
-        painter.setFont(opt.font)
-        x = rect.left()
-        top, height = rect.top(), rect.height()
-        pos = 0
-        pieces = []
-        for start, end in spans:
-            if start > pos:
-                pieces.append((shown[pos:start], False))
-            pieces.append((shown[start:end], True))
-            pos = end
-        if pos < len(shown):
-            pieces.append((shown[pos:], False))
-        for piece, hit in pieces:
-            width = metrics.horizontalAdvance(piece)
-            box = QRectF(x, top, width, height)
-            if hit:
-                painter.fillRect(box.adjusted(0, 2, 0, -2), HIGHLIGHT_BG)
-                painter.setPen(HIGHLIGHT_FG)
-            else:
-                painter.setPen(normal)
-            painter.drawText(box, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), piece)
-            x += width
+        painter.setPen(opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        layout.draw(painter, QPointF(rect.left(), rect.top() + (rect.height() - line.height()) / 2))
         painter.restore()
+
+    def _hit(self, start: int, end: int) -> QTextLayout.FormatRange:
+        hit = QTextLayout.FormatRange()
+        hit.start, hit.length, hit.format = start, end - start, self._hit_format
+        return hit
