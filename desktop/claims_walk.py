@@ -64,10 +64,10 @@ def walk_first_page(database, flt: search.ClaimFilter, columns, size: int, live:
     tokenizer, where the same MATCH picks the members: the same rows, in the
     same order, as the usual page query, without the full set of matches.
 
-    After ``WALK_SAMPLE`` claims, and again every ``WALK_STEP`` claims at
-    most, a share of members under ``WALK_MIN_SHARE`` hands the search to the
-    usual plan (a few milliseconds lost); so does a
-    page not filled within ``WALK_MAX`` claims, or any error (an older file
+    After ``WALK_SAMPLE`` claims, and again after each step (twice what was
+    read, ``WALK_STEP`` claims at most), a share of members under
+    ``WALK_MIN_SHARE`` hands the search to the usual plan (a few milliseconds
+    lost); so does a page not filled within ``WALK_MAX`` claims, or any error (an older file
     without the index, a connection that cannot make TEMP tables). A walk that
     reads every live claim returns all the matches, fewer than ``size``.
     """
@@ -108,7 +108,9 @@ def _walk_members(database, cursor, match: str, size: int) -> list[tuple] | None
             if len(found) < WALK_MIN_SHARE * read:
                 return None
             share = max(len(found), 1) / read
-            want = min(WALK_MAX - read, WALK_STEP, int((size - len(found)) / share * 1.25) + 1)
+            # Steps grow from the sample's size (twice what was read, then WALK_STEP): a share that
+            # only just passed the sample is looked at again soon.
+            want = min(WALK_MAX - read, WALK_STEP, 2 * read, int((size - len(found)) / share * 1.25) + 1)
             if want <= 0:
                 return None
     finally:

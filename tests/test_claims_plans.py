@@ -188,6 +188,26 @@ def test_the_walk_looks_at_its_share_again_every_step(database, make_claim, monk
     assert read[:2] == [10, 13]  # the sample promised the page within 13 more: (20 - 10) / 1.0 x 1.25 + 1
 
 
+def test_a_share_that_only_just_passed_the_sample_is_looked_at_again_soon(database, make_claim, monkeypatch):
+    """After the sample, a step reads at most twice what was read: a borderline share is checked again
+    after 20 more claims here, not after the 113 it promised ("army" by claimant Z-A: 300 claims, not 600)."""
+    for n in range(150):
+        make_claim(f"A harbour report {n}")
+    for n in range(2):
+        make_claim(f"A soldiers report {n}")
+        for m in range(4):
+            make_claim(f"A harbour note {n} {m}")  # the last made: the sample holds 2 members in 10
+    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 10)
+    monkeypatch.setattr(claims_walk, "WALK_MIN_SHARE", 0.15)
+    monkeypatch.setattr(claims_walk, "WALK_STEP", 1000)
+    read = []
+    members = claims_walk._members
+    monkeypatch.setattr(claims_walk, "_members", lambda db, rows, match: read.append(len(rows)) or members(db, rows, match))
+    flt = search.ClaimFilter(text="soldiers", sort="updated_at", descending=True)
+    assert _walk(database, flt, 20) is None
+    assert read == [10, 20]  # 2 members in 30 claims: under 15%
+
+
 def test_the_walk_runs_on_a_read_only_connection(db_path, walk_claims, eager_walk):
     from desktop import db as dbmod
 
