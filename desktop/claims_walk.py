@@ -53,7 +53,8 @@ def _walk_base(flt: search.ClaimFilter) -> search.ClaimFilter | None:
     return flt.with_(text="")
 
 
-def walk_first_page(database, flt: search.ClaimFilter, columns, size: int, live: int = 0) -> list[tuple] | None:
+def walk_first_page(database, flt: search.ClaimFilter, columns, size: int, live: int = 0,
+                    seen: dict | None = None) -> list[tuple] | None:
     """The first ``size`` rows of a search matching a large share of the claims; None otherwise.
 
     Applies to a full-text search with no other filter (what typing in the
@@ -70,6 +71,9 @@ def walk_first_page(database, flt: search.ClaimFilter, columns, size: int, live:
     lost); so does a page not filled within ``WALK_MAX`` claims, or any error (an older file
     without the index, a connection that cannot make TEMP tables). A walk that
     reads every live claim returns all the matches, fewer than ``size``.
+
+    ``seen``, if given, is told how many claims the walk ``read`` and how many
+    of them it ``found`` to match.
     """
     base = _walk_base(flt)
     if base is None:
@@ -87,12 +91,12 @@ def walk_first_page(database, flt: search.ClaimFilter, columns, size: int, live:
         if steered == plain:  # never an unsteered walk: it could sort every live claim
             return None
         cursor = database.execute_sql(steered, params)  # stepped as far as needed, never run twice
-        return _walk_members(database, cursor, match, size)
+        return _walk_members(database, cursor, match, size, {} if seen is None else seen)
     except Exception:  # noqa: BLE001 - the usual plan gives the same rows
         return None
 
 
-def _walk_members(database, cursor, match: str, size: int) -> list[tuple] | None:
+def _walk_members(database, cursor, match: str, size: int, seen: dict) -> list[tuple] | None:
     found: list[tuple] = []
     read = 0
     want = WALK_SAMPLE
@@ -101,6 +105,7 @@ def _walk_members(database, cursor, match: str, size: int) -> list[tuple] | None
             rows = cursor.fetchmany(want)
             read += len(rows)
             found += _members(database, rows, match) if rows else []
+            seen["read"], seen["found"] = read, len(found)
             if len(found) >= size:
                 return found[:size]
             if len(rows) < want:  # every live claim was read: these are all the matches

@@ -584,6 +584,31 @@ def _shown_when_read(qtbot, model, change):
     qtbot.waitUntil(lambda: not model.searching, timeout=5000)
 
 
+def test_a_search_with_no_match_in_the_orders_first_claims_is_read_on_the_lane(qtbot, database, counts_off_thread,
+                                                                              no_ranks, monkeypatch):
+    """The walk's sample met no match: this thread does not try its own plan, which would walk the same
+    stretch of the order; the lane reads the page. Where the sample met matches, this thread answers."""
+    for n in range(10):
+        services.create_claim(services.ClaimInput(text=f"Zulu report {n} from the hills"))
+        services.create_claim(services.ClaimInput(text=f"Alpha report {n}: the river rose"))
+    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 5)
+    tried = []
+    here = ClaimsTableModel._first_page_in_time
+    monkeypatch.setattr(ClaimsTableModel, "_first_page_in_time", lambda self, *a: tried.append(a) or here(self, *a))
+    model = ClaimsTableModel()
+    model.sort(COLUMN["headline"], Qt.SortOrder.DescendingOrder)  # the Zulu reports first
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    flt = search.ClaimFilter(text="river")
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+        assert model.searching and model.plans[-1] == "worker"
+    assert not tried
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=True))
+    model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder)  # the Alpha reports first: matches at once
+    assert not model.searching and shown_ids(model)[:4] == sql_ids(flt.with_(sort="headline", descending=False))[:4]
+
+
 def test_a_search_in_a_ranked_order_reads_its_first_page_from_the_ranks(qtbot, qtmodeltester, bunched):
     model = bunched
     qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)  # read on the lane after the sort

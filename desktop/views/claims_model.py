@@ -303,7 +303,8 @@ class ClaimsTableModel(QAbstractTableModel):
             return
         self._count = PAGE_SIZE  # provisional: the first page decides
         lane = None
-        walked = None if default else self._walk_first_page(flt)
+        seen: dict = {}
+        walked = None if default else self._walk_first_page(flt, seen)
         self._walked = walked is not None
         if walked is not None:  # a search in a large share of the claims: dense, as the walk showed
             self._dense = True
@@ -316,6 +317,12 @@ class ClaimsTableModel(QAbstractTableModel):
                 lane = self._read_first_page_on_worker()
             if default:
                 rows = self._fetch_page(0)
+            elif self._dense and seen.get("read", 0) >= claims_walk.WALK_SAMPLE and not seen.get("found"):
+                # Not one match in the first claims of the order: the matches lie bunched further down,
+                # past what this thread's plan (the same walk of the order) reads in its budget.
+                rows = None
+                self.plans.append("worker")
+                del self.plans[:-4]
             else:
                 budget = SEARCH_BUDGET_MS if flt.is_search_alone else FIRST_PAGE_BUDGET_MS
                 rows = self._first_page_in_time(budget, lane)
@@ -355,10 +362,10 @@ class ClaimsTableModel(QAbstractTableModel):
         self.queries += 1
         return claims_plans.probe_dense(flt, self._threshold(flt), self._claimant_first)
 
-    def _walk_first_page(self, flt: ClaimFilter) -> list[tuple] | None:
+    def _walk_first_page(self, flt: ClaimFilter, seen: dict | None = None) -> list[tuple] | None:
         """See ``claims_walk.walk_first_page``."""
         live = self._live_total if self._live_total is not None else claims_plans.highest_id()
-        rows = claims_walk.walk_first_page(models.Claim._meta.database, flt, fields(), PAGE_SIZE, live)
+        rows = claims_walk.walk_first_page(models.Claim._meta.database, flt, fields(), PAGE_SIZE, live, seen)
         if rows is not None:
             self.queries += 1
             self.plans.append("walk")
