@@ -166,19 +166,26 @@ def test_the_walk_gives_way_where_it_does_not_pay(database, walk_claims, monkeyp
         assert _walk(database, flt, 5) is None
 
 
-def test_the_walk_looks_at_its_share_again_every_step(database, make_claim, monkeypatch):
+@pytest.fixture
+def walk_reads(monkeypatch):
+    """How many claims each step of a walk reads (a sample of 10; a share under 15% gives up)."""
+    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 10)
+    monkeypatch.setattr(claims_walk, "WALK_MIN_SHARE", 0.15)
+    read: list[int] = []
+    members = claims_walk._members
+    monkeypatch.setattr(claims_walk, "_members", lambda db, rows, match: read.append(len(rows)) or members(db, rows, match))
+    return read
+
+
+def test_the_walk_looks_at_its_share_again_every_step(database, make_claim, monkeypatch, walk_reads):
     """A promising sample followed by a long stretch without a match: the walk gives up once the share
-    it has met falls too low, looking again every step ("army" by claimant Z-A: after 600 claims, not 1,642)."""
+    it has met falls too low, looking again every step, not only once it has read what the sample promised."""
     for n in range(150):
         make_claim(f"A harbour report {n}")
     for n in range(10):
         make_claim(f"A soldiers report {n}")  # the last updated: first in the default order
-    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 10)
-    monkeypatch.setattr(claims_walk, "WALK_MIN_SHARE", 0.15)
     monkeypatch.setattr(claims_walk, "WALK_STEP", 10)
-    read = []
-    members = claims_walk._members
-    monkeypatch.setattr(claims_walk, "_members", lambda db, rows, match: read.append(len(rows)) or members(db, rows, match))
+    read = walk_reads
     flt = search.ClaimFilter(text="soldiers", sort="updated_at", descending=True)
     assert _walk(database, flt, 20) is None
     assert read == [10] * 7  # 10 members met in 70 claims: under 15%
@@ -188,7 +195,8 @@ def test_the_walk_looks_at_its_share_again_every_step(database, make_claim, monk
     assert read[:2] == [10, 13]  # the sample promised the page within 13 more: (20 - 10) / 1.0 x 1.25 + 1
 
 
-def test_a_share_that_only_just_passed_the_sample_is_looked_at_again_soon(database, make_claim, monkeypatch):
+def test_a_share_that_only_just_passed_the_sample_is_looked_at_again_soon(database, make_claim, monkeypatch,
+                                                                          walk_reads):
     """After the sample, a step reads at most twice what was read: a borderline share is checked again
     after 20 more claims here, not after the 113 it promised ("army" by claimant Z-A: 300 claims, not 600)."""
     for n in range(150):
@@ -197,12 +205,8 @@ def test_a_share_that_only_just_passed_the_sample_is_looked_at_again_soon(databa
         make_claim(f"A soldiers report {n}")
         for m in range(4):
             make_claim(f"A harbour note {n} {m}")  # the last made: the sample holds 2 members in 10
-    monkeypatch.setattr(claims_walk, "WALK_SAMPLE", 10)
-    monkeypatch.setattr(claims_walk, "WALK_MIN_SHARE", 0.15)
     monkeypatch.setattr(claims_walk, "WALK_STEP", 1000)
-    read = []
-    members = claims_walk._members
-    monkeypatch.setattr(claims_walk, "_members", lambda db, rows, match: read.append(len(rows)) or members(db, rows, match))
+    read = walk_reads
     flt = search.ClaimFilter(text="soldiers", sort="updated_at", descending=True)
     assert _walk(database, flt, 20) is None
     assert read == [10, 20]  # 2 members in 30 claims: under 15%
