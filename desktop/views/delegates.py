@@ -161,8 +161,9 @@ class HighlightDelegate(QStyledItemDelegate):
         spans = match_spans(shown, self.terms)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         group = QPalette.ColorGroup.Normal if opt.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
-        # One layout of the shown text, the hits as formats: each character is shaped once (a page's
-        # headlines are most of a fresh page's paint).
+        # One layout of the shown text, the hits as formats: the text is shaped to elide it and once more
+        # to draw it, where measuring and drawing each piece shaped it three times (a page's headlines
+        # are most of a fresh page's paint).
         layout = QTextLayout(shown, opt.font)
         layout.setTextOption(self._one_line)
         layout.setFormats([self._hit(start, end) for start, end in spans])
