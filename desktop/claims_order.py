@@ -2,10 +2,12 @@
 
 A search's matches can lie bunched far down a sort order: sorted by tags Z-A,
 the 77,000 claims that match "air" (of a million) come after some 400,000
-that do not. Neither of SQLite's ways to the first page is quick then. Walking
-the order's index and testing each claim against the matches passes all
-those others (148 ms); reading every match's row to sort them reads 77,000
-rows scattered over the file (137 ms).
+that do not. Walking the order's index and testing each claim against the
+matches passes all those others (148 ms); reading every match's row to sort
+them reads 77,000 rows scattered over the file (137 ms). Looking each match's
+key up in an index of (id, key) reads no row (``claims_plans.keyed_statement``,
+35 ms for "air", 65-75 ms for "La" by headline, whose keys are long), and
+answers until the places below are read; they are quicker still.
 
 What a search engine keeps for a sort field, this module keeps for the order
 the table is sorted by: each live claim's place in it, as a TEMP table of

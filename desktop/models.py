@@ -138,6 +138,14 @@ del _name, _lead, _where
 # The trash in its usual order (migration 0007): its first page without reading every trashed row.
 Claim.add_index(Claim.index(Claim.updated_at, name="claim_trash_updated_at", where=Claim.deleted_at.is_null(False)))
 
+# The text sort keys by claim id (migration 0009): a search's matches sorted by headline, claimant or
+# tags without reading their rows.
+KEYED_SORT_COLUMNS = ("headline", "claimant_name", "tags_text")
+for _column in KEYED_SORT_COLUMNS:
+    Claim.add_index(Claim.index(Claim.id, getattr(Claim, _column), name=f"claim_id_{_column}",
+                                where=Claim.deleted_at.is_null()))
+del _column
+
 
 class ClaimTag(BaseModel):
     claim = ForeignKeyField(Claim, on_delete="CASCADE", backref="claim_tags", index=False)

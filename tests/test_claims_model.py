@@ -546,7 +546,35 @@ def _lane_idle(qtbot):
     QCoreApplication.processEvents()
 
 
-def test_a_search_the_lane_reads_from_its_matches_pages_on_from_its_matches(qtbot, no_ranks, bunched):
+@pytest.fixture
+def no_keys(monkeypatch):
+    """No index holds the keys of an order by claim id (``claims_plans.keyed_statement``), as for "priority"."""
+    monkeypatch.setattr(claims_plans, "KEYED_INDEXES", {})
+
+
+def test_a_search_the_lane_reads_from_the_keys_of_its_order_pages_on_along_the_order(qtbot, qtmodeltester, no_ranks,
+                                                                                    bunched):
+    model = bunched
+    flt = search.ClaimFilter(text="river")
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.set_filter(flt)
+        assert model.searching and model.rowCount() == 0  # this thread gave up: "Searching..."
+    assert model.plans[-1] == "keyed by claim_id_headline"
+    expected = sql_ids(flt.with_(sort="headline", descending=True))
+    assert shown_ids(model)[:4] == expected[:4]
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    model.data(model.index(9, 0), ID_ROLE)  # a later page: along the order, from the last row shown
+    assert model.plans[-1] == "index=claim_live_headline"
+    assert shown_ids(model) == expected
+    with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
+        model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder)
+    assert model.plans[-1] == "keyed by claim_id_headline"
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=False))
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_a_search_the_lane_reads_from_its_matches_pages_on_from_its_matches(qtbot, no_ranks, no_keys, bunched):
     model = bunched
     flt = search.ClaimFilter(text="river")
     with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
@@ -563,8 +591,8 @@ def test_a_search_the_lane_reads_from_its_matches_pages_on_from_its_matches(qtbo
     assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=False))
 
 
-def test_a_search_with_too_many_matches_to_sort_pages_on_along_the_order(qtbot, qtmodeltester, no_ranks, bunched,
-                                                                          monkeypatch):
+def test_a_search_with_too_many_matches_to_sort_pages_on_along_the_order(qtbot, qtmodeltester, no_ranks, no_keys,
+                                                                          bunched, monkeypatch):
     monkeypatch.setattr(claims_plans, "SPARSE_ON_LANE", 5)
     model = bunched
     flt = search.ClaimFilter(text="river")

@@ -478,10 +478,10 @@ class ClaimsTableModel(QAbstractTableModel):
     def _lane_page_taken(self, handle: dict) -> None:
         # Read from the matches: the next pages too, since walking the order would go as far.
         self._sparse_search = handle.get("from_matches", False)
-        if handle.get("ranked"):
-            self.plans.append("ranks")
+        if handle.get("ranked") or handle.get("keyed"):  # plans the GUI thread has not named itself
+            self.plans.append("ranks" if handle.get("ranked") else handle["plan"])
             del self.plans[:-4]
-        elif claims_order.rankable(self._filter):  # none held, or written since: read them again
+        if not handle.get("ranked") and claims_order.rankable(self._filter):  # none held, or written since
             self._ranked = None
             self._prepare_ranks(self._filter.sort)
 
