@@ -131,10 +131,13 @@ def first_page(database, flt: search.ClaimFilter, columns, size: int) -> list[tu
     direction = "DESC" if flt.descending else "ASC"
     wanted = ", ".join(f'"t1"."{field.column_name}"' for field in columns)
     # The matches streamed from the index, each one's place looked up (CROSS JOIN keeps that order
-    # of the loops): a third quicker than gathering them first ('air' 20 ms instead of 27).
-    sql = (f'SELECT {wanted} FROM (SELECT "o"."id", "o"."place" FROM "claim_fts" AS "f" CROSS JOIN temp."{TABLE}" '
-           f'AS "o" ON "o"."id" = "f"."rowid" WHERE "f"."claim_fts" MATCH ? ORDER BY "o"."place" {direction} LIMIT ?) AS "p" '
-           f'JOIN "claim" AS "t1" ON "t1"."id" = "p"."id" ORDER BY "p"."place" {direction}')
+    # of the loops): a third quicker than gathering them first ('air' 20 ms instead of 27). The page's
+    # ids as an IN list, not a subquery in FROM, which SQLite materializes: 18 ms instead of 20-21
+    # ("La": 34 instead of 38).
+    sql = (f'SELECT {wanted} FROM "claim" AS "t1" CROSS JOIN temp."{TABLE}" AS "o" ON "o"."id" = "t1"."id" '
+           f'WHERE "t1"."id" IN (SELECT "o"."id" FROM "claim_fts" AS "f" CROSS JOIN temp."{TABLE}" AS "o" '
+           f'ON "o"."id" = "f"."rowid" WHERE "f"."claim_fts" MATCH ? ORDER BY "o"."place" {direction} LIMIT ?) '
+           f'ORDER BY "o"."place" {direction}')
     with database.atomic():  # the version check and the read see the same file
         if _data_version(database) != _held.ranks.version:
             return None

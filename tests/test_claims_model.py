@@ -559,7 +559,7 @@ def test_a_search_the_lane_reads_from_the_keys_of_its_order_pages_on_along_the_o
     with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
         model.set_filter(flt)
         assert model.searching and model.rowCount() == 0  # this thread gave up: "Searching..."
-    assert model.plans[-1] == "keyed by claim_id_headline"
+    assert model.plans[-1] == "keyed by claim_id_headline, in halves"
     expected = sql_ids(flt.with_(sort="headline", descending=True))
     assert shown_ids(model)[:4] == expected[:4]
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
@@ -568,7 +568,7 @@ def test_a_search_the_lane_reads_from_the_keys_of_its_order_pages_on_along_the_o
     assert shown_ids(model) == expected
     with qtbot.waitSignal(model.first_page_arrived, timeout=5000):
         model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder)
-    assert model.plans[-1] == "keyed by claim_id_headline"
+    assert model.plans[-1] == "keyed by claim_id_headline, in halves"
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
     assert shown_ids(model) == sql_ids(flt.with_(sort="headline", descending=False))
     qtmodeltester.check(model, force_py=True)

@@ -404,3 +404,75 @@ def test_a_lane_reads_a_search_in_a_keyed_order_from_the_keys(database, walk_cla
     for order in ("updated_at", "priority", "created_at"):  # no index holds their keys by id
         assert claims_plans.keyed_statement(flt.with_(sort=order), columns, 5) is None
     assert claims_plans.keyed_statement(flt.with_(statuses=frozenset({"final"})), columns, 5) is None
+
+
+@pytest.fixture
+def helper():
+    from desktop.lanes import Lane
+
+    return Lane("test-keyed-helper")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(WALK_FRAGMENTS), min_size=1, max_size=3), key=st.sampled_from(KEYED),
+       descending=st.booleans(), size=st.integers(1, 100))
+def test_a_keyed_page_read_in_halves_is_the_usual_page(database, walk_claims, helper, words, key, descending, size):
+    from desktop.models import Claim
+
+    columns = (Claim.id, Claim.headline, Claim.updated_at)
+    flt = search.ClaimFilter(text=" ".join(words), sort=key, descending=descending)
+    if search.fts_query(flt.text) is None:
+        return
+    usual = [tuple(r) for r in search.claims(flt, *columns).limit(size).tuples()]
+    handle = {}
+    assert [tuple(r) for r in claims_plans.keyed_rows(database, flt, columns, size, handle, helper)] == usual
+    assert len(handle["others"]) == 1 and handle["others"][0] is not database.connection()  # the helper's own
+
+
+def test_halves_merge_nulls_numbers_ties_and_any_script_as_sql_orders_them(database, make_claim, helper):
+    from desktop.models import Claim
+
+    names = ["", "Zaw", "zaw", "Ōtake", "Émile", "မြန်မာ", "Ｗide", "Zaw", "a\u0301", "á"]
+    ids = [make_claim(f"River report {n}", claimant=names[n % len(names)], tags=[names[(n * 3) % len(names)]] if n % 4 else []).id
+           for n in range(40)]
+    for cid, verdict in ((ids[1], "false"), (ids[22], "true"), (ids[37], "false")):  # the others: NULL
+        services.set_status(cid, "in_progress")
+        services.set_verdict(cid, verdict)
+    services.trash_claims(ids[18:21])  # around the middle id, where the halves meet
+    columns = (Claim.id, Claim.claimant_name, Claim.verdict)
+    for key in KEYED:
+        for descending in (False, True):
+            flt = search.ClaimFilter(text="river", sort=key, descending=descending)
+            usual = [tuple(r) for r in search.claims(flt, *columns).limit(30).tuples()]
+            got = [tuple(r) for r in claims_plans.keyed_rows(database, flt, columns, 30, {}, helper)]
+            assert got == usual, (key, descending)
+
+
+def test_keyed_halves_stopped_give_nothing_and_stop_the_helper_too(database, walk_claims, helper, monkeypatch):
+    from desktop.models import Claim
+
+    flt = search.ClaimFilter(text="town", sort="tags")
+    columns = (Claim.id,)
+    query = search.claims(flt, *columns).limit(5)
+    dense = claims_plans.steer(query, "claim_live_tags_text", False)
+    sparse = claims_plans.steer(query, None, True)
+    handle = {"cancelled": True}  # stopped before it began
+    assert claims_plans.run_rows(database, dense, handle, sparse, flt, columns, 5, helper) == []
+    handle = {}
+    assert claims_plans.run_rows(database, dense, handle, sparse, flt, columns, 5, helper) == \
+        [tuple(r) for r in query.tuples()]
+    assert handle["plan"] == "keyed by claim_id_tags_text, in halves"
+    stopped = []
+    execute = claims_plans.execute
+
+    def stopped_here(db, statement):  # the lower half is stopped (as interrupt() stops it): so is the upper
+        if statement[2][1] == 0:
+            raise RuntimeError("interrupted")
+        return execute(db, statement)
+
+    monkeypatch.setattr(claims_plans, "execute", stopped_here)
+    monkeypatch.setattr(claims_plans, "interrupt", lambda h: stopped.append(h) or h.update(cancelled=True))
+    handle = {}
+    with pytest.raises(RuntimeError):
+        claims_plans.keyed_rows(database, flt, columns, 5, handle, helper)
+    assert stopped == [handle] and handle["cancelled"]

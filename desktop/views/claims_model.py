@@ -143,6 +143,20 @@ def _first_pages_lane():
     return _LANE
 
 
+_HELPER = None
+
+
+def _first_pages_helper():
+    """The thread that reads the other half of a keyed first page (``claims_plans.keyed_rows``), on the
+    second core, while the first-pages lane reads its half (made when first needed)."""
+    global _HELPER
+    if _HELPER is None:
+        from desktop.views import worker
+
+        _HELPER = worker.Lane("claimlog-first-pages-helper")
+    return _HELPER
+
+
 def _display_row(row: tuple) -> tuple:
     """Per page, not per paint: the texts each column shows."""
     return (
@@ -410,7 +424,7 @@ class ClaimsTableModel(QAbstractTableModel):
             self._give_up_ranks()
         worker.run_task(
             self, claims_plans.run_rows, models.Claim._meta.database.obj, statement, handle, sparse, flt,
-            fields() if ranked else None, PAGE_SIZE,
+            fields() if ranked else None, PAGE_SIZE, _first_pages_helper() if ranked else None,
             lane=_first_pages_lane(),
             on_done=lambda rows: self._first_page_read(generation, handle, rows),
             on_error=lambda exc: self._first_page_failed(generation, handle, exc),
