@@ -298,9 +298,6 @@ def interrupted(exc: BaseException) -> bool:
 
 LANE_CACHE_KIB = 64_000  # the page cache of a lane's connection that reads first pages
 SPARSE_ON_LANE = 40_000  # a search alone matching fewer claims than this: its first page from its matches
-# ... and in an order whose keys an index holds by claim id (``keyed_statement``): its matches' keys are
-# looked up there, none of their rows read ("La", 155,000 matches, sorted by headline: 75 ms).
-KEYED_ON_LANE = 250_000
 
 # Sort orders whose keys an index holds by claim id, live claims only: the text orders (migration 0009),
 # and the columns of ``claim_dash_id`` (0006).
@@ -352,7 +349,10 @@ def keyed_statement(flt: search.ClaimFilter, columns, size: int, offset: int = 0
     return steered, plain, params, f"keyed by {index}", plain_params
 
 
-HELPER_CACHE_KIB = 32_000  # the page cache of the helper lane's connection (half of the keys' index, by id)
+# The page cache of the helper lane's connection, as large as the lane's: its half of the largest
+# keys' index, by headline, is 46 MB at a million claims, and with a 32 or 48 MB cache its half of
+# "air" took 28 ms of CPU against the lane's 22 (up to 64 MB more memory once used).
+HELPER_CACHE_KIB = 64_000
 
 
 def keyed_rows(database, flt: search.ClaimFilter, columns, size: int, handle: dict, helper=None) -> list[tuple]:
@@ -427,12 +427,12 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
     this thread holds (``claims_order``; ``columns`` and ``size`` given) is
     answered from them when they still hold (``handle["ranked"]`` then True):
     "air" sorted by tags Z-A, 22 ms instead of 137-148. Otherwise, when
-    ``sparse`` is given (a search alone), a search of fewer than
-    ``KEYED_ON_LANE`` matches in an order whose keys an index holds by claim
-    id is sorted by those keys (``keyed_statement``, ``handle["keyed"]``:
-    "air" by tags Z-A, 35 ms), and one of fewer than ``SPARSE_ON_LANE`` in
-    another order has its matches' rows read and sorted ('soldiers', 34,000
-    matches: 68 ms instead of 154 walking the order).
+    ``sparse`` is given (a search alone), a search in an order whose keys an
+    index holds by claim id is sorted by those keys (``keyed_rows``,
+    ``handle["keyed"]``: "air" by tags Z-A, 15 ms in halves), and one of fewer
+    than ``SPARSE_ON_LANE`` matches in another order has its matches' rows read
+    and sorted ('soldiers', 34,000 matches: 68 ms instead of 154 walking the
+    order).
 
     A lane keeps its connection, so the pages a read brought in are still cached
     for the next search. ``handle`` lets the GUI thread stop the read.
@@ -445,7 +445,11 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
         else:
             chosen = statement
             keyed = keyed_statement(flt, columns, size) if columns is not None and sparse is not None else None
-            if keyed is not None and not probe_dense(flt, KEYED_ON_LANE, False):
+            # However many the matches: the lane is asked only once the GUI thread's walk of the order
+            # has not filled a page, and a walk on here would pass the same claims (a common word bunched
+            # far down, such as a Burmese one sorted by claim A to Z, behind every Latin headline). The
+            # keys cost one lookup per match: 0.15-0.2 us each in halves, and a count first 4-5 ms.
+            if keyed is not None:
                 handle["keyed"] = True
                 handle["plan"] = keyed[3] + (", in halves" if helper is not None else "")
                 rows = keyed_rows(database, flt, columns, size, handle, helper)

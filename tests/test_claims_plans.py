@@ -397,10 +397,18 @@ def test_a_lane_reads_a_search_in_a_keyed_order_from_the_keys(database, walk_cla
     handle = {}
     assert claims_plans.run_rows(database, dense, handle, sparse, flt, columns, 5) == expected
     assert handle["plan"] == "keyed by claim_id_tags_text" and handle["keyed"] and "ranked" not in handle
-    monkeypatch.setattr(claims_plans, "KEYED_ON_LANE", 1)  # too many matches to sort by key: the sparse plan
+    monkeypatch.setattr(claims_plans, "SPARSE_ON_LANE", 1)  # however many the matches
     handle = {}
     assert claims_plans.run_rows(database, dense, handle, sparse, flt, columns, 5) == expected
-    assert handle["plan"] == "plus_live" and "keyed" not in handle
+    assert handle["plan"] == "keyed by claim_id_tags_text"
+    monkeypatch.setattr(claims_plans, "SPARSE_ON_LANE", 40_000)
+    by_priority = flt.with_(sort="priority")  # no index holds its keys by id: the matches' rows are sorted
+    query = search.claims(by_priority, *columns).limit(5)
+    handle = {}
+    assert claims_plans.run_rows(database, claims_plans.steer(query, "claim_live_priority", False), handle,
+                                 claims_plans.steer(query, None, True), by_priority, columns, 5) == \
+        [tuple(r) for r in query.tuples()]
+    assert handle["plan"] == "plus_live" and "keyed" not in handle and handle["from_matches"]
     for order in ("updated_at", "priority", "created_at"):  # no index holds their keys by id
         assert claims_plans.keyed_statement(flt.with_(sort=order), columns, 5) is None
     assert claims_plans.keyed_statement(flt.with_(statuses=frozenset({"final"})), columns, 5) is None
