@@ -5,7 +5,7 @@ the 77,000 claims that match "air" (of a million) come after some 400,000
 that do not. Walking the order's index and testing each claim against the
 matches passes all those others (148 ms); reading every match's row to sort
 them reads 77,000 rows scattered over the file (137 ms). Looking each match's
-key up in an index of (id, key) reads no row (``claims_plans.keyed_statement``,
+key up in an index of (id, key) reads no row (``claims_keys``,
 35 ms for "air", 65-75 ms for "La" by headline, whose keys are long), and
 answers until the places below are read; they are quicker still.
 

@@ -42,7 +42,7 @@ matches every live row, then sorts a million rows (1.6 s). So:
   thread tries its own plan;
 - until the lane holds them (0.3-0.5 s after a sort), that first page is read
   on the lane from the keys of the order looked up by claim id
-  (``keyed_statement``: the text orders have indexes of (id, key) since
+  (``desktop.claims_keys``: the text orders have indexes of (id, key) since
   migration 0009), whatever the order's far stretches hold.
 
 Statements also run off the GUI thread here: counts (``run_counts``) and
@@ -59,8 +59,8 @@ from __future__ import annotations
 
 from peewee import SQL, fn
 
-from desktop import claims_order, lanes, search
-from desktop.models import KEYED_SORT_COLUMNS, Claim, ClaimIndex
+from desktop import claims_keys, claims_order, lanes, search
+from desktop.models import Claim, ClaimIndex
 
 DENSE_SHARE = 0.01  # a filter matching at least 1% of live claims walks the sort index
 DENSE_SHARE_MEMBERSHIP = 0.0005  # the same for full-text / tag filters (no row reads)
@@ -299,109 +299,6 @@ def interrupted(exc: BaseException) -> bool:
 LANE_CACHE_KIB = 64_000  # the page cache of a lane's connection that reads first pages
 SPARSE_ON_LANE = 40_000  # a search alone matching fewer claims than this: its first page from its matches
 
-# Sort orders whose keys an index holds by claim id, live claims only: the text orders (migration 0009),
-# and the columns of ``claim_dash_id`` (0006).
-KEYED_INDEXES = {
-    **{column: f"claim_id_{column}" for column in KEYED_SORT_COLUMNS},
-    **{column: "claim_dash_id" for column in ("status", "verdict", "n_sources", "claimed_on")},
-}
-
-
-def keyed_statement(flt: search.ClaimFilter, columns, size: int, offset: int = 0,
-                    ids: tuple[int, int] | None = None) -> tuple | None:
-    """A page of a search alone from its matches, sorted by keys looked up by claim id; None where no index
-    holds the keys of ``flt``'s order.
-
-    Each match's key is read from an index of (claim id, key) (``KEYED_INDEXES``), and only the
-    claims of the page have their rows read: where the matches lie bunched far down the order, this
-    is the quick way to them before the lane holds the order's places ("air" sorted by tags Z-A:
-    25 ms in SQLite, against 137 ms reading every match's row and 148 ms walking the order).
-    The plain statement, for a file without the index, is the sparse page (every match's row read).
-
-    With ``ids`` (lowest, past the highest), only the matches in that range of claim ids are
-    read, and each row starts with its key and id (``keyed_rows`` merges two such halves).
-    """
-    match = search.fts_query(flt.text)
-    field = search.SORT_KEYS.get(flt.sort)
-    index = KEYED_INDEXES.get(field.column_name) if field is not None else None
-    if not flt.is_search_alone or match is None or index is None:
-        return None
-    direction = "DESC" if flt.descending else "ASC"
-    wanted = ", ".join(f'"t1"."{f.column_name}"' for f in columns)
-    key = field.column_name
-    head, within, params = "", "", (match, size, offset)
-    if ids is not None:
-        head = f'"t1"."{key}", "t1"."id", '
-        within = 'AND "f"."rowid" >= ? AND "f"."rowid" < ? '
-        params = (match, *ids, size, offset)
-    # The page's ids as an IN list, not a subquery in FROM: SQLite materializes that one, which cost
-    # a third more ("air" by tags: 36 ms instead of 26) and did not share out over two cores.
-    steered = (
-        f'SELECT {head}{wanted} FROM "claim" AS "t1" WHERE "t1"."id" IN (SELECT "c"."id" FROM "claim_fts" AS "f" '
-        f'CROSS JOIN "claim" AS "c" INDEXED BY "{index}" ON "c"."id" = "f"."rowid" '
-        f'WHERE "f"."claim_fts" MATCH ? {within}AND "c"."deleted_at" IS NULL '
-        f'ORDER BY "c"."{key}" {direction}, "c"."id" {direction} LIMIT ? OFFSET ?) '
-        f'ORDER BY "t1"."{key}" {direction}, "t1"."id" {direction}')
-    if ids is not None:  # the same query, its plan left to SQLite (slow, but right on a file without the index)
-        return steered, steered.replace(f' INDEXED BY "{index}"', ""), params, f"keyed by {index}, in halves"
-    _steered, plain, plain_params, _plan = steer(search.claims(flt, *columns).limit(size).offset(offset),
-                                                 *page_plan(flt, False, False))
-    return steered, plain, params, f"keyed by {index}", plain_params
-
-
-# The page cache of the helper lane's connection, as large as the lane's: its half of the largest
-# keys' index, by headline, is 46 MB at a million claims, and with a 32 or 48 MB cache its half of
-# "air" took 28 ms of CPU against the lane's 22 (up to 64 MB more memory once used).
-HELPER_CACHE_KIB = 64_000
-
-
-def keyed_rows(database, flt: search.ClaimFilter, columns, size: int, handle: dict, helper=None) -> list[tuple]:
-    """The first ``size`` rows of ``keyed_statement``, read in two halves of the claim ids when a
-    ``helper`` lane is given: one here, one there, each on its own core and connection.
-
-    The cost of a keyed page is one lookup per match, and the lookups of the two halves touch
-    different pages of the index (it is ordered by id): at a million claims, "La" (155,000
-    matches) by headline takes 32-40 ms in halves instead of 70-77, "air" by tags 14 instead of
-    27. The halves' pages are merged here in the order SQLite sorts (NULL, numbers, text by code
-    point as BINARY compares UTF-8, then blobs; ties by id). ``handle`` is the read's
-    (``run_rows``): ``interrupt`` stops both halves.
-    """
-    if helper is None:
-        return execute(database, keyed_statement(flt, columns, size))[0]
-    highest = database.execute_sql('SELECT max("id") FROM "claim"').fetchone()[0] or 0
-    middle = highest // 2 + 1
-    lower = keyed_statement(flt, columns, size, ids=(0, middle))
-    upper = keyed_statement(flt, columns, size, ids=(middle, highest + 1))
-    others = handle.setdefault("others", [])
-
-    def other_half():
-        others.append(database.connection())  # before the look at "cancelled": interrupt() misses neither
-        if handle.get("cancelled"):
-            return []
-        database.execute_sql(f"PRAGMA cache_size = {-HELPER_CACHE_KIB}")
-        return execute(database, upper)[0]
-
-    theirs = helper.submit(other_half)
-    try:
-        mine = execute(database, lower)[0]
-    except BaseException:
-        interrupt(handle)  # this half failed or was stopped: the other one is not wanted either
-        raise
-    rows = sorted(mine + theirs.result(), key=lambda row: (_sql_order(row[0]), row[1]), reverse=flt.descending)
-    return [row[2:] for row in rows[:size]]
-
-
-def _sql_order(value) -> tuple:
-    """A sort key that orders values as SQLite's ORDER BY does with the BINARY collation."""
-    if value is None:
-        return (0, 0)
-    if isinstance(value, (int, float)):
-        return (1, value)
-    if isinstance(value, str):
-        return (2, value)
-    return (3, bytes(value))
-
-
 def _stoppable(database, handle: dict, cache_kib: int, read):
     """``read()`` on this thread's connection, which the GUI thread may stop (``interrupt(handle)``)
     once a newer filter has made it pointless; a read stopped so, or before it began, gives []."""
@@ -428,7 +325,7 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
     answered from them when they still hold (``handle["ranked"]`` then True):
     "air" sorted by tags Z-A, 22 ms instead of 137-148. Otherwise, when
     ``sparse`` is given (a search alone), a search in an order whose keys an
-    index holds by claim id is sorted by those keys (``keyed_rows``,
+    index holds by claim id is sorted by those keys (``claims_keys``,
     ``handle["keyed"]``: "air" by tags Z-A, 15 ms in halves), and one of fewer
     than ``SPARSE_ON_LANE`` matches in another order has its matches' rows read
     and sorted ('soldiers', 34,000 matches: 68 ms instead of 154 walking the
@@ -444,7 +341,7 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
             handle["plan"] = "ranks"
         else:
             chosen = statement
-            keyed = keyed_statement(flt, columns, size) if columns is not None and sparse is not None else None
+            keyed = None if columns is None or sparse is None else claims_keys.keyed_statement(flt, columns, size)
             # However many the matches: the lane is asked only once the GUI thread's walk of the order
             # has not filled a page, and a walk on here would pass the same claims (a common word bunched
             # far down, such as a Burmese one sorted by claim A to Z, behind every Latin headline). The
@@ -452,7 +349,7 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
             if keyed is not None:
                 handle["keyed"] = True
                 handle["plan"] = keyed[3] + (", in halves" if helper is not None else "")
-                rows = keyed_rows(database, flt, columns, size, handle, helper)
+                rows = claims_keys.keyed_rows(database, flt, columns, size, handle, helper)
             else:
                 if sparse is not None and not probe_dense(flt, SPARSE_ON_LANE, False):
                     chosen = sparse
@@ -478,7 +375,7 @@ def prepare_ranks(database, key: str, handle: dict) -> bool:
 def interrupt(handle: dict) -> None:
     """Stop a ``run_rows`` or ``run_counts`` read from another thread (whichever step it has reached)."""
     handle["cancelled"] = True
-    for connection in [handle.get("connection"), *handle.get("others", ())]:  # others: a helper's (keyed_rows)
+    for connection in [handle.get("connection"), *handle.get("others", ())]:  # others: a helper's (claims_keys)
         if connection is not None:
             try:
                 connection.interrupt()

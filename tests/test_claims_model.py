@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QCoreApplication, Qt
 
-from desktop import claims_order, claims_plans, claims_walk, search, services
+from desktop import claims_keys, claims_order, claims_plans, claims_walk, search, services
 from desktop.models import Claim
 from desktop.views import claims_model, worker
 from desktop.views.claims_model import COLUMN, COLUMNS, ID_ROLE, TERM_ROLE, ClaimsTableModel
@@ -548,8 +548,8 @@ def _lane_idle(qtbot):
 
 @pytest.fixture
 def no_keys(monkeypatch):
-    """No index holds the keys of an order by claim id (``claims_plans.keyed_statement``), as for "priority"."""
-    monkeypatch.setattr(claims_plans, "KEYED_INDEXES", {})
+    """No index holds the keys of an order by claim id (``claims_keys``), as for "priority"."""
+    monkeypatch.setattr(claims_keys, "KEYED_INDEXES", {})
 
 
 def test_a_search_the_lane_reads_from_the_keys_of_its_order_pages_on_along_the_order(qtbot, qtmodeltester, no_ranks,

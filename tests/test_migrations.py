@@ -414,3 +414,18 @@ def test_claim_fts_prefix_index_of_0008(tmp_path):
         dbmod.close_database(db)
     assert _snapshot(path)["claim_fts"] == rows_before
     assert list(dbmod.backups_folder(path).glob("*-before-0008_claim_fts_prefix_index.db"))
+
+
+def test_claim_keys_by_id_of_0009(tmp_path):
+    """0009 adds partial indexes of (id, key) for the text orders; SQLite looks a claim's key up there alone."""
+    db = dbmod.open_database(tmp_path / "keys.db")
+    try:
+        for column in ("headline", "claimant_name", "tags_text"):
+            (sql,) = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = ?", (f"claim_id_{column}",)).fetchone()
+            assert f'("id", "{column}") WHERE ("deleted_at" IS NULL)' in sql
+            plan = db.execute_sql(
+                f'EXPLAIN QUERY PLAN SELECT "{column}" FROM claim INDEXED BY claim_id_{column} '
+                'WHERE id = 5 AND deleted_at IS NULL').fetchall()
+            assert any(f"claim_id_{column} (id=?)" in row[3] for row in plan), plan
+    finally:
+        dbmod.close_database(db)

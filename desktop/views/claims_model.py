@@ -147,7 +147,7 @@ _HELPER = None
 
 
 def _first_pages_helper():
-    """The thread that reads the other half of a keyed first page (``claims_plans.keyed_rows``), on the
+    """The thread that reads the other half of a keyed first page (``claims_keys.keyed_rows``), on the
     second core, while the first-pages lane reads its half (made when first needed)."""
     global _HELPER
     if _HELPER is None:
