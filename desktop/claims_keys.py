@@ -28,6 +28,14 @@ KEYED_INDEXES = {
 }
 
 
+def keyable(flt: search.ClaimFilter) -> bool:
+    """Whether ``keyed_statement`` applies to ``flt``: a search alone, in an order whose keys an index
+    holds by claim id."""
+    field = search.SORT_KEYS.get(flt.sort)
+    return (flt.is_search_alone and field is not None and field.column_name in KEYED_INDEXES
+            and search.fts_query(flt.text) is not None)
+
+
 def keyed_statement(flt: search.ClaimFilter, columns, size: int, offset: int = 0,
                     ids: tuple[int, int] | None = None) -> tuple | None:
     """A page of a search alone from its matches, sorted by keys looked up by claim id; None where no index
@@ -42,11 +50,11 @@ def keyed_statement(flt: search.ClaimFilter, columns, size: int, offset: int = 0
     With ``ids`` (lowest, past the highest), only the matches in that range of claim ids are
     read, and each row starts with its key and id (``keyed_rows`` merges two such halves).
     """
-    match = search.fts_query(flt.text)
-    field = search.SORT_KEYS.get(flt.sort)
-    index = KEYED_INDEXES.get(field.column_name) if field is not None else None
-    if not flt.is_search_alone or match is None or index is None:
+    if not keyable(flt):
         return None
+    match = search.fts_query(flt.text)
+    field = search.SORT_KEYS[flt.sort]
+    index = KEYED_INDEXES[field.column_name]
     direction = "DESC" if flt.descending else "ASC"
     wanted = ", ".join(f'"t1"."{f.column_name}"' for f in columns)
     key = field.column_name
@@ -65,8 +73,8 @@ def keyed_statement(flt: search.ClaimFilter, columns, size: int, offset: int = 0
         f'ORDER BY "t1"."{key}" {direction}, "t1"."id" {direction}')
     if ids is not None:  # the same query, its plan left to SQLite (slow, but right on a file without the index)
         return steered, steered.replace(f' INDEXED BY "{index}"', ""), params, f"keyed by {index}, in halves"
-    _steered, plain, plain_params, _plan = claims_plans.steer(search.claims(flt, *columns).limit(size).offset(offset),
-                                                 *claims_plans.page_plan(flt, False, False))
+    usual = search.claims(flt, *columns).limit(size).offset(offset)
+    _steered, plain, plain_params, _plan = claims_plans.steer(usual, *claims_plans.page_plan(flt, False, False))
     return steered, plain, params, f"keyed by {index}", plain_params
 
 
@@ -85,15 +93,18 @@ def keyed_rows(database, flt: search.ClaimFilter, columns, size: int, handle: di
     matches) by headline takes 32-40 ms in halves instead of 70-77, "air" by tags 14 instead of
     27. The halves' pages are merged here in the order SQLite sorts (NULL, numbers, text by code
     point as BINARY compares UTF-8, then blobs; ties by id). ``handle`` is the read's
-    (``run_rows``): ``interrupt`` stops both halves.
+    (``run_rows``): ``interrupt`` stops both halves, and ``handle["plan"]`` names the plan.
     """
     if helper is None:
-        return claims_plans.execute(database, keyed_statement(flt, columns, size))[0]
-    highest = database.execute_sql('SELECT max("id") FROM "claim"').fetchone()[0] or 0
+        statement = keyed_statement(flt, columns, size)
+        handle["plan"] = statement[3]
+        return claims_plans.execute(database, statement)[0]
+    highest = claims_plans.highest_id()
     middle = highest // 2 + 1
     lower = keyed_statement(flt, columns, size, ids=(0, middle))
     upper = keyed_statement(flt, columns, size, ids=(middle, highest + 1))
     others = handle.setdefault("others", [])
+    handle["plan"] = lower[3]
 
     def other_half():
         others.append(database.connection())  # before the look at "cancelled": interrupt() misses neither

@@ -299,6 +299,7 @@ def interrupted(exc: BaseException) -> bool:
 LANE_CACHE_KIB = 64_000  # the page cache of a lane's connection that reads first pages
 SPARSE_ON_LANE = 40_000  # a search alone matching fewer claims than this: its first page from its matches
 
+
 def _stoppable(database, handle: dict, cache_kib: int, read):
     """``read()`` on this thread's connection, which the GUI thread may stop (``interrupt(handle)``)
     once a newer filter has made it pointless; a read stopped so, or before it began, gives []."""
@@ -341,14 +342,12 @@ def run_rows(database, statement: tuple, handle: dict, sparse: tuple | None = No
             handle["plan"] = "ranks"
         else:
             chosen = statement
-            keyed = None if columns is None or sparse is None else claims_keys.keyed_statement(flt, columns, size)
             # However many the matches: the lane is asked only once the GUI thread's walk of the order
             # has not filled a page, and a walk on here would pass the same claims (a common word bunched
             # far down, such as a Burmese one sorted by claim A to Z, behind every Latin headline). The
             # keys cost one lookup per match: 0.15-0.2 us each in halves, and a count first 4-5 ms.
-            if keyed is not None:
+            if columns is not None and sparse is not None and claims_keys.keyable(flt):
                 handle["keyed"] = True
-                handle["plan"] = keyed[3] + (", in halves" if helper is not None else "")
                 rows = claims_keys.keyed_rows(database, flt, columns, size, handle, helper)
             else:
                 if sparse is not None and not probe_dense(flt, SPARSE_ON_LANE, False):
