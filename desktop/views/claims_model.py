@@ -171,6 +171,12 @@ def _display_row(row: tuple) -> tuple:
     )
 
 
+def _entries(raws) -> list[list]:
+    """A page's rows as [raw, shown] entries; ``shown`` (``_display_row``) is made when a cell of the row is
+    first asked for: a screen shows some 30 of a page's 200 rows (1 ms a page, on every first page)."""
+    return [[raw, None] for raw in raws]
+
+
 class ClaimsTableModel(QAbstractTableModel):
     count_settled = Signal()  # the exact count of the current filter is known again
     first_page_arrived = Signal()  # a first page read on a worker is shown (``searching`` is False again)
@@ -221,7 +227,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self._async = True  # ``opening`` reads ahead only from ASYNC_COUNT_FROM claims
         self._live_total = None
         self._generation += 1
-        self._pages[0] = [(raw, _display_row(raw)) for raw in page.rows]
+        self._pages[0] = _entries(page.rows)
         self._count = len(page.rows)
         self._exact = len(page.rows) < PAGE_SIZE
         if self._exact:
@@ -322,7 +328,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self._walked = walked is not None
         if walked is not None:  # a search in a large share of the claims: dense, as the walk showed
             self._dense = True
-            rows = [(raw, _display_row(raw)) for raw in walked]
+            rows = _entries(walked)
         else:
             self._dense = True if default else self._probe_dense(flt)
             # With the places of this order on the lane, the lane reads a search's first page from them
@@ -342,7 +348,7 @@ class ClaimsTableModel(QAbstractTableModel):
                 rows = self._first_page_in_time(budget, lane)
         if lane is not None:
             if rows is None and "rows" in lane:  # the lane was first: its page, without a second reset
-                rows = [(raw, _display_row(raw)) for raw in lane["rows"]]
+                rows = _entries(lane["rows"])
                 self._pending_page = None
                 self._lane_page_taken(lane)
             elif rows is not None:  # this thread was first: the lane's page is not wanted
@@ -478,7 +484,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self._pending_page = None
         self._searching = False
         self._pages.clear()
-        self._pages[0] = [(raw, _display_row(raw)) for raw in rows]
+        self._pages[0] = _entries(rows)
         self._count = len(rows)
         self._exact = len(rows) < PAGE_SIZE
         self._lane_page_taken(handle)
@@ -645,6 +651,8 @@ class ClaimsTableModel(QAbstractTableModel):
         if entry is None:
             return None
         raw, shown = entry
+        if shown is None:
+            shown = entry[1] = _display_row(raw)
         if role == Qt.ItemDataRole.DisplayRole:
             return shown[column]
         if role == ID_ROLE:
@@ -718,7 +726,7 @@ class ClaimsTableModel(QAbstractTableModel):
             reverse = self._filter.with_(descending=not self._filter.descending)
             raws = self._page_rows(reverse, size, max(0, self._count - start - size))
             raws.reverse()
-        return [(raw, _display_row(raw)) for raw in raws]
+        return _entries(raws)
 
     def _page_after_the_last(self, page: int, size: int) -> list[tuple] | None:
         """Page ``page`` read on from the last row of the page before it, when that one is cached.
@@ -864,7 +872,7 @@ class ClaimsTableModel(QAbstractTableModel):
             if raw is None:
                 continue
             page, offset = divmod(row, PAGE_SIZE)
-            self._pages[page][offset] = (raw, _display_row(raw))
+            self._pages[page][offset] = [raw, None]
             self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
     def _remove_rows(self, rows_descending) -> None:
