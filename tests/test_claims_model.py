@@ -760,6 +760,53 @@ def test_after_an_edit_a_search_takes_the_usual_plans_until_the_ranks_are_read_a
     assert model.plans[-1] == "ranks" and shown_ids(model)[:4] == expected[:4]
 
 
+def test_after_an_edit_the_places_are_read_again_without_waiting_for_a_search(qtbot, bunched, monkeypatch):
+    model = bunched
+    qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)
+    builds = []
+    prepare = claims_plans.prepare_ranks
+    monkeypatch.setattr(claims_plans, "prepare_ranks", lambda *a: builds.append(a[1]) or prepare(*a))
+    edited = [services.create_claim(services.ClaimInput(text=f"Zulu hills: the river rose {n}")).id for n in range(3)]
+    for claim_id in edited:  # a burst of writes: one read of the places, after the last
+        model.refresh_claims([claim_id])
+    assert model.ranked_order is None and not builds
+    qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)
+    _lane_idle(qtbot)
+    assert builds == ["headline"]
+    flt = search.ClaimFilter(text="river")
+    _shown_when_read(qtbot, model, lambda: model.set_filter(flt))
+    assert model.plans[-1] == "ranks"  # the first search after the edits: from the places read again
+    expected = sql_ids(flt.with_(sort="headline", descending=True))
+    assert shown_ids(model)[:4] == expected[:4] and set(expected[:3]) == set(edited)
+
+
+def test_a_read_of_the_places_begun_before_a_write_is_given_up_and_asked_again(qtbot, bunched):
+    model = bunched
+    running = model._pending_ranks  # asked by the sort, on the lane
+    assert running is not None
+    edited = services.create_claim(services.ClaimInput(text="Zulu hills: the river rose again")).id
+    model.refresh_claims([edited])
+    assert running.get("cancelled") and model._pending_ranks is None
+    qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)
+    flt = search.ClaimFilter(text="river")
+    _shown_when_read(qtbot, model, lambda: model.set_filter(flt))
+    assert model.plans[-1] == "ranks" and shown_ids(model)[0] == edited
+
+
+def test_no_places_are_read_after_a_write_in_the_order_of_last_update(qtbot, database, counts_off_thread,
+                                                                     monkeypatch):
+    builds = []
+    monkeypatch.setattr(claims_plans, "prepare_ranks", lambda *a: builds.append(a[1]) or False)
+    services.create_claim(services.ClaimInput(text="An older claim"))
+    model = ClaimsTableModel()  # sorted by last update: any edit moves a claim there
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert model._async  # a big file, as far as the model knows
+    model.refresh_claims([services.create_claim(services.ClaimInput(text="A new claim")).id])
+    assert model._ranks_timer is None
+    _lane_idle(qtbot)
+    assert builds == []
+
+
 def test_a_newer_filter_stops_the_count_of_the_older_one(qtbot, claims, counts_off_thread):
     model = ClaimsTableModel()
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
