@@ -6,7 +6,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QPersistentModelIndex, Qt
 
 from desktop import claims_keys, claims_order, claims_plans, claims_walk, search, services
 from desktop.models import Claim
@@ -161,6 +161,64 @@ def test_new_claim_lands_in_its_sorted_row_for_every_column(qtbot, claims, colum
     expected = sql_ids(model.filter)
     assert blocker.args[1] == expected.index(new.id)
     assert not resets and shown_ids(model) == expected
+
+
+@pytest.mark.parametrize("column", [COLUMN["headline"], COLUMN["claimant"], COLUMN["claimed_on"]])
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_a_new_claim_past_the_rows_held_comes_in_just_past_them(qtbot, claims, small_pages, column, order):
+    """Only the rows a page or a view holds are counted: a claim sorting further down comes in right
+    after them (with 4-row pages, page 0 held: row 4 at most), and every row then reads as SQL sorts it."""
+    model = ClaimsTableModel()
+    model.sort(column, order)
+    held = [model.data(model.index(r, 0), ID_ROLE) for r in range(4)]
+    assert list(model._pages) == [0]
+    new = services.create_claim(services.ClaimInput(text="Speaker 2 said it again", claimant="Speaker 2",
+                                                    claimed_on="2023-06"))
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(model.rowsInserted) as blocker:
+        model.refresh_claims([new.id])
+    expected = sql_ids(model.filter)
+    assert blocker.args[1] == min(expected.index(new.id), 4)
+    assert not resets and shown_ids(model) == expected
+    assert [i for i in expected if i != new.id][:4] == held
+
+
+def test_a_row_a_view_holds_is_counted_to(qtbot, claims, small_pages):
+    """A persistent index (a view's current row) past the cached pages keeps naming its claim."""
+    model = ClaimsTableModel()
+    model.sort(COLUMN["headline"], Qt.SortOrder.AscendingOrder)
+    current = QPersistentModelIndex(model.index(10, 0))
+    claim_at_10 = model.data(model.index(10, 0), ID_ROLE)
+    model._pages.clear()  # evicted meanwhile: only the persistent index is left
+    new = services.create_claim(services.ClaimInput(text="AAA comes first"))
+    with qtbot.waitSignal(model.rowsInserted) as blocker:
+        model.refresh_claims([new.id])
+    assert blocker.args[1] == 0 and current.row() == 11  # no page read since: only the index is held
+    late = services.create_claim(services.ClaimInput(text="zzz comes last"))
+    with qtbot.waitSignal(model.rowsInserted) as blocker:
+        model.refresh_claims([late.id])
+    assert blocker.args[1] == 12  # past the row held, not counted to the end
+    assert current.data(ID_ROLE) == claim_at_10 and shown_ids(model) == sql_ids(model.filter)
+
+
+def test_a_position_too_long_to_count_here_reads_the_table_again(qtbot, claims, small_pages, monkeypatch):
+    model = ClaimsTableModel()
+    model.sort(COLUMN["headline"], Qt.SortOrder.DescendingOrder)
+    for r in range(model.rowCount()):  # every row held: the count would go to the end
+        model.data(model.index(r, 0))
+    monkeypatch.setattr(claims_model, "MAX_PAGES", 100)
+    for r in range(model.rowCount()):
+        model.data(model.index(r, 0))
+    monkeypatch.setattr(claims_model, "POSITION_BUDGET_MS", -1)  # over budget at the first look
+    monkeypatch.setattr(claims_model, "PROGRESS_STEPS", 1)
+    new = services.create_claim(services.ClaimInput(text="AAA sorts last Z to A"))
+    inserted, resets = [], []
+    model.rowsInserted.connect(lambda *_a: inserted.append(1))
+    model.modelReset.connect(lambda: resets.append(1))
+    model.refresh_claims([new.id])
+    assert resets == [1] and not inserted
+    assert shown_ids(model) == sql_ids(model.filter) and shown_ids(model)[-1] == new.id
 
 
 def test_trashed_claim_leaves_and_trash_view_shows_it(qtbot, claims):
