@@ -87,6 +87,27 @@ def test_search_as_you_type_filters_and_highlights(qtbot, window, claims):
     assert cursor.charFormat().background().color().name() == "#ffd54f"
 
 
+def test_the_claimant_and_tags_columns_highlight_what_the_search_matched(qtbot, window):
+    """The search matches claimants and tags too: a row found through them shows why."""
+    from PySide6.QtGui import QColor
+
+    from desktop.views.delegates import HIGHLIGHT_BG
+
+    window.claims_page.set_filter(search.ClaimFilter(text="water"))  # "Ministry of Water", tag "water"
+    view, model = window.claims_view, window.claims_model
+    assert model.rowCount() > 0
+    image = view.viewport().grab().toImage()
+    row = next(r for r in range(model.rowCount()) if model.data(model.index(r, COLUMN["claimant"])) == "Ministry of Water")
+
+    def marked(column: str) -> bool:
+        rect = view.visualRect(model.index(row, COLUMN[column]))
+        y = rect.center().y()
+        return any(image.pixelColor(x, y).rgb() == QColor(HIGHLIGHT_BG).rgb() for x in range(rect.left(), rect.right()))
+
+    assert marked("claimant") and marked("tags") and not marked("headline")  # the text says "river"
+    view.clearSelection()
+
+
 @pytest.mark.parametrize("typed", ["covid-19", "o'brien", '"exact phrase"', "ရန်ကုန်", "AND OR (", "-", '"'])
 def test_awkward_search_text_never_errors(window, typed):
     window.apply_search(typed)

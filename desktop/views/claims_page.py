@@ -105,7 +105,8 @@ class ClaimsPage(QWidget):
         for key, width in widths.items():
             header.resizeSection(COLUMN[key], width)
         self.highlighter = HighlightDelegate(self.view)
-        self.view.setItemDelegateForColumn(COLUMN["headline"], self.highlighter)
+        for key in ("headline", "claimant", "tags"):  # what the search matches, besides the text and notes
+            self.view.setItemDelegateForColumn(COLUMN[key], self.highlighter)
         self._pills = [PillDelegate("status", self.view), PillDelegate("verdict", self.view)]
         self.view.setItemDelegateForColumn(COLUMN["status"], self._pills[0])
         self.view.setItemDelegateForColumn(COLUMN["verdict"], self._pills[1])

@@ -130,7 +130,8 @@ class PillDelegate(QStyledItemDelegate):
 
 
 class HighlightDelegate(QStyledItemDelegate):
-    """Plain text with the words of the current search highlighted."""
+    """Plain text with the words of the current search highlighted (the claim, claimant and tags columns:
+    the search matches all three)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -145,8 +146,8 @@ class HighlightDelegate(QStyledItemDelegate):
         self.terms = list(terms)
 
     def paint(self, painter, option, index):
-        if not self.terms:
-            super().paint(painter, option, index)
+        if not self.terms or not match_spans(index.data(Qt.ItemDataRole.DisplayRole), self.terms):
+            super().paint(painter, option, index)  # nothing to mark: the style's own drawing, all in C++
             return
         from PySide6.QtWidgets import QStyle  # with a search only (see PillDelegate)
 
