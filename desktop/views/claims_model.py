@@ -201,7 +201,7 @@ class ClaimsTableModel(QAbstractTableModel):
         self._count_pending = False
         self._filter = flt or ClaimFilter()
         self._count = 0
-        self._pages: OrderedDict[int, list[tuple]] = OrderedDict()  # page -> [(raw, display)]
+        self._pages: OrderedDict[int, list[list]] = OrderedDict()  # page -> [[raw, shown]] (``_entries``)
         self.queries = 0  # SQL statements issued, for tests and benchmarks
         self.plans: list[str] = []  # how the last page/count was steered (for tests)
         self._generation = 0  # bumped by every recount: a late count of an older one is dropped
