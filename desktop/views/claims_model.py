@@ -174,6 +174,22 @@ def _display_row(row: tuple) -> tuple:
     )
 
 
+def _within(budget_ms: float, read, stop=lambda: False):
+    """``read()`` on the GUI thread's connection, or None once it would hold the thread past ``budget_ms``
+    or ``stop()`` says to (SQLite asks every ``PROGRESS_STEPS`` steps, and the statement stops there)."""
+    connection = models.Claim._meta.database.connection()
+    deadline = time.perf_counter() + budget_ms / 1000
+    connection.set_progress_handler(lambda: stop() or time.perf_counter() > deadline, PROGRESS_STEPS)
+    try:
+        return read()
+    except Exception as exc:
+        if not claims_plans.interrupted(exc):
+            raise
+        return None
+    finally:
+        connection.set_progress_handler(None, 0)
+
+
 def _entries(raws) -> list[list]:
     """A page's rows as [raw, shown] entries; ``shown`` (``_display_row``) is made when a cell of the row is
     first asked for: a screen shows some 30 of a page's 200 rows (1 ms a page, on every first page)."""
@@ -399,22 +415,14 @@ class ClaimsTableModel(QAbstractTableModel):
     def _first_page_in_time(self, budget_ms: float, lane: dict | None = None) -> list[tuple] | None:
         """The first page, or None when reading it would hold the GUI thread past ``budget_ms``, or once
         the ``lane`` reading the same page has it."""
-        connection = models.Claim._meta.database.connection()
-        deadline = time.perf_counter() + budget_ms / 1000
         if lane is not None and "rows" in lane:
             return None
         lane = lane if lane is not None else {}
-        connection.set_progress_handler(lambda: "rows" in lane or time.perf_counter() > deadline, PROGRESS_STEPS)
-        try:
-            return self._fetch_page(0)
-        except Exception as exc:
-            if not claims_plans.interrupted(exc):
-                raise
+        rows = _within(budget_ms, lambda: self._fetch_page(0), lambda: "rows" in lane)
+        if rows is None:
             self.plans.append("worker")
             del self.plans[:-4]
-            return None
-        finally:
-            connection.set_progress_handler(None, 0)
+        return rows
 
     def _read_first_page_on_worker(self) -> dict:
         """Read the first page on the first-pages lane; the read's handle (its ``"rows"`` once read)."""
@@ -949,11 +957,9 @@ class ClaimsTableModel(QAbstractTableModel):
             parts = [column.is_null(), peewee.Tuple(column, models.Claim.id) < peewee.Tuple(value, claim_id)]
         index, plus_live = self._page_plan(flt)
         reach = self._held_rows()
-        connection = models.Claim._meta.database.connection()
-        deadline = time.perf_counter() + POSITION_BUDGET_MS / 1000
-        connection.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
-        before = 0
-        try:
+
+        def count() -> int:
+            before = 0
             for part in parts:
                 if before >= reach:
                     break
@@ -961,13 +967,9 @@ class ClaimsTableModel(QAbstractTableModel):
                 steered, plain, params, plan = claims_plans.steer(query.limit(reach - before), index, plus_live)
                 before += self._execute((f"SELECT count(*) FROM ({steered})", f"SELECT count(*) FROM ({plain})",
                                          params, plan))[0][0] or 0
-        except Exception as exc:
-            if not claims_plans.interrupted(exc):
-                raise
-            return None
-        finally:
-            connection.set_progress_handler(None, 0)
-        return before
+            return before
+
+        return _within(POSITION_BUDGET_MS, count)
 
     def _emit_all_changed(self) -> None:
         if self._count:
