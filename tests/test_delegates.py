@@ -92,3 +92,43 @@ def test_highlight_where_the_word_is_shown(qtbot):
 def test_no_highlight_without_a_search(qtbot):
     view, model, _delegate = _view(qtbot, [("Army patrols seen near the river", None)], HighlightDelegate)
     assert not _columns_of(view, model, 0, HIGHLIGHT_BG)
+
+
+def test_text_beyond_ascii_is_drawn_as_the_style_draws_it(qtbot):
+    """Cells with nothing to mark and text beyond ASCII are elided and drawn here, not by the style (which
+    lays such text out three times): they must look the same, plain, selected and cut short."""
+    from PySide6.QtWidgets import QStyledItemDelegate
+
+    from desktop.views.tables import record_table
+
+    texts = ["Café owners said the curfew “cost them half their trade” over the week", "Zoë Ng",
+             "Łódź: two reports disagree on the figures", "قال المتحدث إن القوات انسحبت"]
+
+    def shot(delegate_for, selected: int | None):
+        model = QStandardItemModel(len(texts), 2)
+        for row, text in enumerate(texts):
+            model.setItem(row, 0, QStandardItem(text))
+            model.setItem(row, 1, QStandardItem(text))
+        view = record_table(model, "claims_view", multi_select=True)
+        view.setItemDelegate(delegate_for(view))
+        view.setColumnWidth(0, 240)
+        view.setColumnWidth(1, 70)  # every text cut short
+        view.resize(420, 200)
+        qtbot.addWidget(view)
+        view.show()
+        qtbot.waitExposed(view)
+        view.setCurrentIndex(model.index(-1, -1))
+        view.clearSelection()
+        if selected is not None:
+            view.selectRow(selected)
+        return view.viewport().grab().toImage()
+
+    def searching(view):
+        delegate = HighlightDelegate(view)
+        delegate.set_terms(["nowhere"])  # a search that none of these cells shows
+        return delegate
+
+    for selected in (None, 2):
+        drawn_here = shot(searching, selected)
+        assert drawn_here == shot(QStyledItemDelegate, selected)
+        assert drawn_here != shot(QStyledItemDelegate, 1 if selected is None else None)  # the images tell apart
