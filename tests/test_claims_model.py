@@ -470,9 +470,29 @@ def test_a_held_count_waits_for_its_release(qtbot, claims, counts_off_thread, mo
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
     assert started == [1] and model.rowCount() == search.count_claims(search.ClaimFilter(text="river"))
     model.release_counts()  # a second release starts nothing
-    model.set_filter(search.ClaimFilter(text="covid"))  # released: counts start at once again
-    assert started == [1, 1]
+    model.set_filter(search.ClaimFilter(text="covid"))  # released: counts start as usual again
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert started == [1, 1]
+
+
+def test_a_count_starts_once_the_first_page_is_painted(qtbot, claims, counts_off_thread, monkeypatch):
+    """Not beside the paint of the first page (``COUNT_AFTER_MS`` later); filters changed meanwhile (keys
+    typed) count once, the last one."""
+    started = []
+    real = ClaimsTableModel._start_count
+    monkeypatch.setattr(ClaimsTableModel, "_start_count",
+                        lambda self: (started.append(self.filter.text), real(self)))
+    monkeypatch.setattr(claims_model, "COUNT_AFTER_MS", 50)
+    model = ClaimsTableModel()
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    started.clear()
+    for typed in ("r", "ri", "riv", "river"):
+        model.set_filter(search.ClaimFilter(text=typed))
+        assert not model.exact and model.rowCount() == 4  # the first page, shown at once
+    QCoreApplication.processEvents()  # the page is painted here
+    assert started == []
+    qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    assert started == ["river"] and model.rowCount() == search.count_claims(search.ClaimFilter(text="river"))
 
 
 def test_the_window_releases_its_first_count_after_the_first_paint(qtbot, database, claims, counts_off_thread,
@@ -838,13 +858,25 @@ def test_after_an_edit_the_places_are_read_again_without_waiting_for_a_search(qt
     assert shown_ids(model)[:4] == expected[:4] and set(expected[:3]) == set(edited)
 
 
-def test_a_read_of_the_places_begun_before_a_write_is_given_up_and_asked_again(qtbot, bunched):
+@pytest.fixture
+def gated_ranks(monkeypatch):
+    """Reads of places wait on the lane until the gate opens (so the test, not the lane's speed, says
+    whether one is still running when something happens)."""
+    gate = threading.Event()
+    real = claims_plans.prepare_ranks
+    monkeypatch.setattr(claims_plans, "prepare_ranks", lambda *a: (gate.wait(5), real(*a))[1])
+    yield gate
+    gate.set()
+
+
+def test_a_read_of_the_places_begun_before_a_write_is_given_up_and_asked_again(qtbot, gated_ranks, bunched):
     model = bunched
     running = model._pending_ranks  # asked by the sort, on the lane
     assert running is not None
     edited = services.create_claim(services.ClaimInput(text="Zulu hills: the river rose again")).id
     model.refresh_claims([edited])
     assert running.get("cancelled") and model._pending_ranks is None
+    gated_ranks.set()
     qtbot.waitUntil(lambda: model.ranked_order == "headline", timeout=5000)
     flt = search.ClaimFilter(text="river")
     _shown_when_read(qtbot, model, lambda: model.set_filter(flt))
@@ -865,14 +897,19 @@ def test_no_places_are_read_after_a_write_in_the_order_of_last_update(qtbot, dat
     assert builds == []
 
 
-def test_a_newer_filter_stops_the_count_of_the_older_one(qtbot, claims, counts_off_thread):
+def test_a_newer_filter_stops_the_count_of_the_older_one(qtbot, claims, counts_off_thread, monkeypatch):
     model = ClaimsTableModel()
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
+    gate = threading.Event()  # the count of "river" runs until the newer filter has come
+    real = claims_plans.run_counts
+    monkeypatch.setattr(claims_plans, "run_counts", lambda *a: (gate.wait(5), real(*a))[1])
     model.set_filter(search.ClaimFilter(text="river"))
+    qtbot.waitUntil(lambda: model._pending_count is not None, timeout=5000)  # started, once painted
     older = model._pending_count
-    assert older is not None and not older.get("cancelled")
+    assert not older.get("cancelled")
     model.set_filter(search.ClaimFilter(text="covid"))
     assert older["cancelled"] and model._pending_count is not older
+    gate.set()
     qtbot.waitUntil(lambda: model.exact, timeout=5000)
     worker.wait_for_all()
     QCoreApplication.processEvents()
