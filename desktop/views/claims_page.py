@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
+from PySide6 import QtWidgets  # dialogs by module: their classes are made when first used
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -355,7 +355,7 @@ class ClaimsPage(QWidget):
             self._update_empty_state()
             if isinstance(exc, demo.Cancelled):
                 return
-            QMessageBox.warning(self, "Sample data not loaded", f"The sample data was not loaded: {exc}")
+            QtWidgets.QMessageBox.warning(self, "Sample data not loaded", f"The sample data was not loaded: {exc}")
 
         self.sample_task = run_task(
             self, demo.generate, SAMPLE_CLAIMS, on_done=done, on_error=failed,

@@ -32,14 +32,13 @@ import importlib
 import logging
 from pathlib import Path
 
+from PySide6 import QtWidgets  # dialogs by module: their classes are made when first used
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -407,7 +406,7 @@ class MainWindow(QMainWindow):
 
     # -- other databases -------------------------------------------
     def choose_database(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
+        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
             self, "Open database", str(self.path.parent),
             "Claimlog databases (*.db *.sqlite *.claimlog);;All files (*)")
         if path:
@@ -430,7 +429,7 @@ class MainWindow(QMainWindow):
             return None
         except Exception as exc:  # keep the current file open and say why
             log.exception("opening %s failed", path)
-            QMessageBox.warning(self, "Cannot open the database", f"{path}: {exc}")
+            QtWidgets.QMessageBox.warning(self, "Cannot open the database", f"{path}: {exc}")
             return None
         self.save_settings()  # the new window restores this one's layout
         window = self.replace_with(session)
