@@ -108,6 +108,26 @@ def test_the_claimant_and_tags_columns_highlight_what_the_search_matched(qtbot, 
     view.clearSelection()
 
 
+def test_the_detail_pane_marks_the_search_in_the_claimant_and_tags_too(qtbot, window):
+    qtbot.keyClicks(window.filter_bar.search_box, "water")
+    qtbot.waitUntil(lambda: window.current_filter().text == "water", timeout=2000)
+    claim = Claim.get((Claim.claimant_name == "Ministry of Water") & Claim.text.contains("river"))
+    assert window.select_claim(claim.id)
+    qtbot.waitUntil(lambda: window.detail_settled() and window.claim_details.claim_id() == claim.id, timeout=5000)
+    details = window.claim_details
+
+    def marked(view, word: str) -> bool:
+        found = view.document().find(word)
+        return not found.isNull() and found.charFormat().background().color().name() == "#ffd54f"
+
+    assert details.values["claimant"].toPlainText() == "Ministry of Water"
+    assert marked(details.values["claimant"], "Water") and not marked(details.values["claimant"], "Ministry")
+    assert details.values["tags"].toPlainText() == "water" and marked(details.values["tags"], "water")
+    window.filter_bar.search_box.clear()
+    qtbot.waitUntil(lambda: window.current_filter().text == "", timeout=2000)
+    qtbot.waitUntil(lambda: not marked(window.claim_details.values["claimant"], "Water"), timeout=5000)
+
+
 @pytest.mark.parametrize("typed", ["covid-19", "o'brien", '"exact phrase"', "ရန်ကုန်", "AND OR (", "-", '"'])
 def test_awkward_search_text_never_errors(window, typed):
     window.apply_search(typed)

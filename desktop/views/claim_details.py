@@ -1,12 +1,15 @@
 """The "Claim" section of the detail pane: everything stored about one claim.
 
-All user data is shown as plain text. The full text sits in a read-only text
-view so the words of the current search can be highlighted with character
-formats (no HTML is ever built from user data). Links open only through
+All user data is shown as plain text. The full text, the claimant and the
+tags (all three matched by the search) sit in read-only text views so the
+words of the current search can be highlighted with character formats (no
+HTML is ever built from user data). Links open only through
 ``desktop.views.open_url.open_url``.
 """
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCharFormat, QTextCursor
@@ -45,10 +48,14 @@ def _tag_names(claim_id: int) -> list[str]:
 
 
 class _TextView(QTextEdit):
-    """Read-only plain text that grows to fit its content."""
+    """Read-only plain text that grows to fit its content. ``flush``: no margin around the text, so a value
+    lines up with the labels of the form's other rows."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, flush: bool = False):
         super().__init__(parent)
+        self._pad = 0 if flush else 4
+        if flush:
+            self.document().setDocumentMargin(0)
         self.setReadOnly(True)
         self.setAcceptRichText(False)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -59,7 +66,7 @@ class _TextView(QTextEdit):
         self.document().documentLayout().documentSizeChanged.connect(lambda _s: self._fit())
 
     def _fit(self) -> None:
-        height = int(self.document().size().height()) + 4
+        height = math.ceil(self.document().size().height()) + self._pad
         if self.height() != height:
             self.setFixedHeight(height)
 
@@ -105,6 +112,7 @@ class ClaimDetails(QWidget):
         ("updated_at", "Last updated"),
         ("deleted_at", "In the trash since"),
     ]
+    MARKED = ("claimant", "tags")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -113,16 +121,18 @@ class ClaimDetails(QWidget):
         self.placeholder = QLabel("Select a claim to see its details.")
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
         self.text_view = _TextView()
-        self.values: dict[str, QLabel] = {}
+        self.values: dict[str, QLabel | _TextView] = {}
         self.form = form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # The claimant and tags are matched by the search too: shown as the text is, to mark its words.
+        self.marked_values = {key: _TextView(flush=True) for key in self.MARKED}
         for key, title in self.FIELDS:
-            self.values[key] = _value_label()
+            self.values[key] = self.marked_values.get(key) or _value_label()
             form.addRow(title, self.values[key])
         # Web addresses have long runs without a space: a QTextEdit wraps them anywhere
         # (its default), where a QLabel would widen the whole pane past its splitter.
-        self.url_label = _TextView()
+        self.url_label = _TextView(flush=True)
         self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Open the appearance in the web browser")
         self.open_button.clicked.connect(self._open_appearance)
@@ -131,7 +141,7 @@ class ClaimDetails(QWidget):
         url_row.addWidget(self.url_label, 1)
         url_row.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignTop)
         form.addRow("Appearance", url_row)
-        self.others_label = _TextView()
+        self.others_label = _TextView(flush=True)
         form.addRow("Other appearances", self.others_label)
         self.context_view = _TextView()
         self.body = QWidget()
@@ -179,7 +189,10 @@ class ClaimDetails(QWidget):
             "deleted_at": local_time(claim.deleted_at),
         }
         for key, value in shown.items():
-            self.values[key].setText(value or "\u2014")
+            if key in self.marked_values:
+                self.marked_values[key].show_text(value or "\u2014", self._terms)
+            else:
+                self.values[key].setText(value or "\u2014")
         self.form.setRowVisible(self.values["deleted_at"], bool(claim.deleted_at))
         self.url_label.show_text(claim.appearance_url or "\u2014", [])
         self.open_button.setVisible(bool(claim.appearance_url) and _open_url_function() is not None)
