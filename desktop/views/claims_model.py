@@ -19,7 +19,8 @@ more, judged by the highest id, which costs nothing) a filter change does not
 wait for its ``COUNT``. It decides dense or sparse with a count that stops at
 the threshold (``LIMIT``), reads the first page and shows it with a
 provisional row count (that page); the exact count runs on a worker thread
-with its own connection and arrives as inserted rows and ``count_settled``.
+with its own connection (started ``COUNT_AFTER_MS`` later, once that page is
+painted) and arrives as inserted rows and ``count_settled``.
 Until then only the first page can be reached and ``exact`` is False. A search
 in a large share of the claims finds its first page by a walk that needs no
 probe (``claims_walk``). A newer
@@ -476,11 +477,18 @@ class ClaimsTableModel(QAbstractTableModel):
         self._give_up_ranks()
         if not self._async or not self._attached or self._filter.sort in claims_order.UNRANKED:
             return
-        if self._ranks_timer is None:
-            self._ranks_timer = QTimer(self)
-            self._ranks_timer.setSingleShot(True)
-            self._ranks_timer.timeout.connect(self._read_places_again)
-        self._ranks_timer.start(RANKS_AFTER_WRITE_MS)
+        self._after("_ranks_timer", RANKS_AFTER_WRITE_MS, self._read_places_again)
+
+    def _after(self, name: str, ms: int, slot) -> None:
+        """(Re)start the single-shot timer kept as attribute ``name`` (made at its first use): ``slot`` runs
+        once, ``ms`` after the last start."""
+        timer = getattr(self, name)
+        if timer is None:
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.timeout.connect(slot)
+            setattr(self, name, timer)
+        timer.start(ms)
 
     def _read_places_again(self) -> None:
         # Unless a search's page or a sort has had them read (or begun to) since the write.
@@ -563,11 +571,7 @@ class ClaimsTableModel(QAbstractTableModel):
         if self._holding:
             self._count_pending = True
             return
-        if self._count_timer is None:
-            self._count_timer = QTimer(self)
-            self._count_timer.setSingleShot(True)
-            self._count_timer.timeout.connect(self._count_due)
-        self._count_timer.start(COUNT_AFTER_MS)
+        self._after("_count_timer", COUNT_AFTER_MS, self._count_due)
 
     def _count_due(self) -> None:
         if not self._exact:  # a newer filter may have been exact at once
