@@ -102,7 +102,8 @@ def test_text_beyond_ascii_is_drawn_as_the_style_draws_it(qtbot):
     from desktop.views.tables import record_table
 
     texts = ["Café owners said the curfew “cost them half their trade” over the week", "Zoë Ng",
-             "Łódź: two reports disagree on the figures", "قال المتحدث إن القوات انسحبت"]
+             "Łódź: two reports disagree on the figures", "قال المتحدث إن القوات انسحبت",
+             "Zoë said:\nthe second line"]  # a line break (no single-line field holds one)
 
     def shot(delegate_for, selected: int | None):
         model = QStandardItemModel(len(texts), 2)
